@@ -1,0 +1,168 @@
+"""Who people are: customer companies and the users who sign in for them (or work for Foundry)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+IDLE_TIMEOUT_MIN_MINUTES = 5
+IDLE_TIMEOUT_MAX_MINUTES = 24 * 60
+
+
+class Company(models.Model):
+    """A customer. Its people share the seats of the licenses it bought."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    account_manager = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_companies",
+        limit_choices_to={"is_staff": True},
+        help_text="The Foundry staff member customers contact about licenses.",
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Nobody of an inactive company can sign in."
+    )
+    idle_timeout = models.PositiveSmallIntegerField(
+        "idle timeout (minutes)",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(IDLE_TIMEOUT_MIN_MINUTES),
+            MaxValueValidator(IDLE_TIMEOUT_MAX_MINUTES),
+        ],
+        help_text="Minutes without activity before a seat is freed. Empty: the site default.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(idle_timeout__isnull=True)
+                | models.Q(
+                    idle_timeout__gte=IDLE_TIMEOUT_MIN_MINUTES,
+                    idle_timeout__lte=IDLE_TIMEOUT_MAX_MINUTES,
+                ),
+                name="company_idle_timeout_in_range",
+                violation_error_message=(
+                    f"The idle timeout must be between {IDLE_TIMEOUT_MIN_MINUTES} "
+                    f"and {IDLE_TIMEOUT_MAX_MINUTES} minutes."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.account_manager is not None and not self.account_manager.is_staff:
+            raise ValidationError({"account_manager": "The account manager must be a staff user."})
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email: str) -> User:
+        # Emails are stored in lower case; people type them in any case.
+        return self.get(email=email.strip().lower())
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=email.strip().lower(), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.update(is_staff=True, is_superuser=True, company=None)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address.
+
+    Company users (`company` set) hold a license seat while signed in; staff belong to no company
+    and never take a seat.
+    """
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Company admin"
+        MEMBER = "member", "Member"
+
+    # Stored in lower case (see save), so this uniqueness is case-insensitive.
+    email = models.EmailField(
+        "email",
+        max_length=254,
+        unique=True,
+        error_messages={"unique": "A user with this email address already exists."},
+    )
+    full_name = models.CharField(max_length=150)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    is_staff = models.BooleanField(
+        "staff status",
+        default=False,
+        help_text="Foundry staff: may use the admin site, belongs to no company.",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(company__isnull=True)
+                | models.Q(is_staff=False, is_superuser=False),
+                name="user_staff_has_no_company",
+                violation_error_message="Staff users and superusers belong to no company.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def takes_seat(self) -> bool:
+        """Company users hold a license seat while signed in; staff never do."""
+        return self.company_id is not None
+
+    @property
+    def is_company_admin(self) -> bool:
+        return self.company_id is not None and self.role == self.Role.ADMIN

@@ -1,0 +1,31 @@
+"""What a person is told when the license engine signed them out."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .models import EndReason, SeatSession
+from .selectors import idle_timeout_of
+
+
+def why_signed_out(seat_session: SeatSession) -> str | None:
+    """The sign-in page's message for a seat session that ended without its user logging out."""
+    reason = seat_session.end_reason
+    if reason == EndReason.IDLE:
+        minutes = idle_timeout_of(seat_session.seat.company)
+        return f"You were signed out after {minutes} minutes of inactivity to free a license."
+    if reason == EndReason.FORCED:
+        at = date_format(timezone.localtime(seat_session.ended_at), "DATETIME_FORMAT")
+        return (
+            f"Support signed you out on {at} to free a license. "
+            "Any unsaved work may have been lost; you can sign in again."
+        )
+    if reason == EndReason.LICENSE:
+        return "You were signed out because your company has no valid license any more."
+    if reason == EndReason.EXPIRED:
+        return "Your session expired. Please sign in again."
+    return None
+
+
+NO_SEAT_MESSAGE = "Your session did not hold a license seat. Please sign in again."

@@ -1,0 +1,200 @@
+"""The license engine's records: what a company bought, who holds a seat, and who was refused.
+
+State changes go through `sessions_seats.services`; reads shared by several places live in
+`sessions_seats.selectors`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class LicensePackage(models.Model):
+    """A package of concurrent users from the catalogue (1, 3, 10 or 25 users)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    seats = models.PositiveIntegerField(help_text="Concurrent users one unit of this package allows.")
+
+    class Meta:
+        ordering = ["seats"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seats__gt=0),
+                name="package_seats_positive",
+                violation_error_message="A package must allow at least one seat.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntitlementQuerySet(models.QuerySet["Entitlement"]):
+    def valid_on(self, day: datetime.date) -> EntitlementQuerySet:
+        """Entitlements in force on `day`; both ends are inclusive."""
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+
+
+class Entitlement(models.Model):
+    """A company's purchase: `quantity` units of a package, valid from `starts_on` to `ends_on`."""
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="entitlements"
+    )
+    package = models.ForeignKey(LicensePackage, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+    starts_on = models.DateField(default=datetime.date.today)
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Last day the license is valid. Empty: no end."
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = EntitlementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["company", "-starts_on"]
+        indexes = [models.Index(fields=["company", "starts_on", "ends_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="entitlement_quantity_at_least_one",
+                violation_error_message="The quantity must be at least 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="entitlement_ends_after_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.package} for {self.company}"
+
+    def clean(self) -> None:
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The end date cannot be before the start date."})
+
+    @property
+    def seats(self) -> int:
+        return self.package.seats * self.quantity
+
+
+class EndReason(models.TextChoices):
+    LOGOUT = "logout", "Logged out"
+    IDLE = "idle", "Idle timeout"
+    FORCED = "forced", "Forced logout"
+    EXPIRED = "expired", "Session expired"
+    LICENSE = "license", "License ended"
+
+
+class Seat(models.Model):
+    """One person holding one of their company's concurrent licenses, however many devices."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="seats")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seats")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        indexes = [
+            # Counting a company's seats in use under its lock must not scan the history.
+            models.Index(
+                fields=["company"], condition=Q(released_at__isnull=True), name="seat_open_by_company"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(released_at__isnull=True),
+                name="seat_one_open_per_user",
+                violation_error_message="This user already holds a seat.",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True, release_reason="")
+                | (Q(released_at__isnull=False) & ~Q(release_reason="")),
+                name="seat_release_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Seat of {self.user} at {self.company}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.released_at is None
+
+
+class SeatSession(models.Model):
+    """One signed-in browser or device of a seat, bound to one Django session."""
+
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_activity = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            # The reaper looks for open sessions by idleness; ended ones are history.
+            models.Index(
+                fields=["last_activity"],
+                condition=Q(ended_at__isnull=True),
+                name="seatsession_open_by_activity",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="")
+                | (Q(ended_at__isnull=False) & ~Q(end_reason="")),
+                name="seatsession_end_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.session_key[:8]}… of {self.seat.user}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class LoginDenial(models.Model):
+    """A sign-in refused by the license engine, with the numbers at that moment."""
+
+    class Reason(models.TextChoices):
+        SEATS_FULL = "seats_full", "All seats in use"
+        NO_LICENSE = "no_license", "No valid license"
+        COMPANY_INACTIVE = "inactive", "Company inactive"
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="login_denials"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_denials"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.SEATS_FULL)
+    capacity = models.PositiveIntegerField()
+    seats_in_use = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["company", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} refused at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,138 @@
+"""Which seat sessions the reaper ends, and why; the ending itself is `services.end_sessions`.
+
+Three kinds, in this order:
+- `license`: every open session of a company that is inactive or has no entitlement valid today;
+- `expired`: open sessions whose Django session is gone (deleted, or past its expiry date);
+- `idle`:    open sessions inactive for longer than their company's idle timeout.
+
+Candidates are read in keyset-paginated batches of ids and each batch ends in its own short
+transaction, so memory stays flat and sign-ins wait at most one batch for a lock. Two reapers may
+run at once: `end_sessions` skips rows the other holds, and the keyset cursor still moves on.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Company
+
+from . import django_sessions
+from .models import EndReason, Entitlement, Seat, SeatSession
+from .services import end_sessions
+
+
+@dataclass
+class ReapReport:
+    """How many sessions each kind ended, and how many seats that freed."""
+
+    sessions: dict[str, int] = field(default_factory=dict)
+    seats_released: int = 0
+
+    @property
+    def total_sessions(self) -> int:
+        return sum(self.sessions.values())
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{count} {kind}" for kind, count in self.sessions.items() if count)
+        return (
+            f"Ended {self.total_sessions} seat sessions ({parts or 'none'}); "
+            f"released {self.seats_released} seats."
+        )
+
+
+def reap_idle_seats(
+    now: datetime.datetime | None = None,
+    batch_size: int | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> ReapReport:
+    now = now or timezone.now()
+    batch_size = batch_size or settings.SEAT_REAPER_BATCH_SIZE
+    report = ReapReport()
+    for reason, batches in (
+        (EndReason.LICENSE, _batches(_unlicensed(now), batch_size)),
+        (EndReason.EXPIRED, _expired_batches(now, batch_size)),
+        (EndReason.IDLE, _batches(_idle(now), batch_size)),
+    ):
+        ended_here = 0
+        for ids in batches:
+            ended = end_sessions(ids, reason, now=now)
+            ended_here += ended.sessions
+            report.seats_released += ended.seats
+            if progress and ended.sessions:
+                progress(reason, ended_here)
+        report.sessions[str(reason)] = ended_here
+    return report
+
+
+def _open_sessions() -> QuerySet[SeatSession]:
+    return SeatSession.objects.filter(ended_at__isnull=True)
+
+
+def _unlicensed(now: datetime.datetime) -> QuerySet[SeatSession]:
+    valid = Entitlement.objects.filter(company=OuterRef("pk")).valid_on(timezone.localdate(now))
+    open_seat = Seat.objects.filter(company=OuterRef("pk"), released_at__isnull=True)
+    unlicensed = Company.objects.filter(Exists(open_seat)).filter(
+        Q(is_active=False) | ~Exists(valid)
+    )
+    return _open_sessions().filter(seat__company__in=unlicensed)
+
+
+def _idle(now: datetime.datetime) -> QuerySet[SeatSession]:
+    """Open sessions past their company's timeout: one range condition per distinct timeout."""
+    default = settings.SEAT_IDLE_TIMEOUT_MINUTES
+    overrides = set(
+        Company.objects.filter(idle_timeout__isnull=False)
+        .exclude(idle_timeout=default)
+        .values_list("idle_timeout", flat=True)
+        .distinct()
+    )
+    condition = Q(
+        Q(seat__company__idle_timeout__isnull=True) | Q(seat__company__idle_timeout=default),
+        last_activity__lt=now - datetime.timedelta(minutes=default),
+    )
+    for minutes in overrides:
+        condition |= Q(
+            seat__company__idle_timeout=minutes,
+            last_activity__lt=now - datetime.timedelta(minutes=minutes),
+        )
+    return _open_sessions().filter(condition)
+
+
+def _batches(queryset: QuerySet[SeatSession], size: int) -> Iterator[list[int]]:
+    last_id = 0
+    while True:
+        ids = list(
+            queryset.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            return
+        yield ids
+        last_id = ids[-1]
+
+
+def _expired_batches(now: datetime.datetime, size: int) -> Iterator[list[int]]:
+    live = django_sessions.live_session_filter(now)
+    if live is not None:
+        yield from _batches(_open_sessions().exclude(live), size)
+        return
+    # Stores without a table (cache, signed cookies): ask the store key by key.
+    last_id = 0
+    while True:
+        rows = list(
+            _open_sessions()
+            .filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "session_key")[:size]
+        )
+        if not rows:
+            return
+        missing = django_sessions.missing_session_keys(key for _, key in rows)
+        if missing:
+            yield [pk for pk, key in rows if key in missing]
+        last_id = rows[-1][0]

@@ -1,0 +1,59 @@
+"""Read-only queries about licenses and seats that several places need. One definition each."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Company, User
+
+from .models import Entitlement, Seat, SeatSession
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Whom a customer asks for more licenses."""
+
+    name: str
+    email: str
+    is_account_manager: bool
+
+
+def capacity_of(company: Company, on: datetime.date | None = None) -> int:
+    """Seats a company may use on a day: package seats × quantity over entitlements valid then."""
+    day = on or timezone.localdate()
+    total = (
+        Entitlement.objects.filter(company=company)
+        .valid_on(day)
+        .aggregate(seats=Sum(F("package__seats") * F("quantity")))["seats"]
+    )
+    return total or 0
+
+
+def seats_in_use(company: Company) -> int:
+    return Seat.objects.filter(company=company, released_at__isnull=True).count()
+
+
+def idle_timeout_of(company: Company) -> int:
+    """Minutes of inactivity after which the company's seat sessions are reaped."""
+    return company.idle_timeout or settings.SEAT_IDLE_TIMEOUT_MINUTES
+
+
+def contact_for(company: Company) -> Contact:
+    manager = company.account_manager
+    if manager is not None and manager.is_active:
+        return Contact(manager.get_full_name(), manager.email, is_account_manager=True)
+    return Contact(
+        settings.SUPPORT_CONTACT_NAME, settings.SUPPORT_CONTACT_EMAIL, is_account_manager=False
+    )
+
+
+def open_sessions_of(user: User) -> QuerySet[SeatSession]:
+    """The user's signed-in devices, most recently active first."""
+    return SeatSession.objects.filter(
+        seat__user=user, seat__released_at__isnull=True, ended_at__isnull=True
+    ).order_by("-last_activity")

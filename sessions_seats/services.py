@@ -1,0 +1,224 @@
+"""Every change of seat state: claim at sign-in, touch on activity, end with a reason.
+
+The rules (DESIGN.md):
+- A company's seats in use never exceed its capacity: the count-then-insert of a claim runs under
+  a lock on the company's row (`select_for_update`; SQLite serialises writers instead).
+- A seat is a person: a second device joins the user's open seat; the seat is released when its
+  last session ends, with that session's reason.
+- A session ends exactly once: ending selects only open rows, locked and skipping rows another
+  transaction is already ending.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import Company, User
+
+from . import django_sessions
+from .models import EndReason, LoginDenial, Seat, SeatSession
+from .selectors import Contact, capacity_of, contact_for, seats_in_use
+
+# Keys this engine keeps in the Django session of a company user.
+SEAT_SESSION_ID = "_seat_session_id"
+SEAT_TOUCHED_AT = "_seat_touched_at"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a sign-in was refused, with what the refusal page needs to say."""
+
+    reason: LoginDenial.Reason
+    company: Company
+    capacity: int
+    seats_in_use: int
+    contact: Contact
+
+    @property
+    def seats_full(self) -> bool:
+        return self.reason == LoginDenial.Reason.SEATS_FULL
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What one call of `end_sessions` changed."""
+
+    session_ids: list[int]
+    released_seat_ids: list[int]
+
+    @property
+    def sessions(self) -> int:
+        return len(self.session_ids)
+
+    @property
+    def seats(self) -> int:
+        return len(self.released_seat_ids)
+
+
+def sign_in(request: HttpRequest, user: User) -> Refusal | None:
+    """Sign `user` in on this request, claiming or joining their seat; a Refusal if there is none.
+
+    Staff sign in without a seat. For company users the claim, Django's login and the binding of
+    the seat to the new session key commit together, so no seat exists without its session.
+    """
+    if not user.takes_seat:
+        django_login(request, user)
+        return None
+
+    replaced_id = request.session.get(SEAT_SESSION_ID)
+    with transaction.atomic():
+        company = Company.objects.select_for_update().get(pk=user.company_id)
+        seat_or_refusal = _claim_locked(company, user)
+        if isinstance(seat_or_refusal, Refusal):
+            return seat_or_refusal  # the LoginDenial commits with this block
+        # login() rotates the session key; the seat is bound to the key it leaves behind.
+        django_login(request, user)
+        request.session.save()
+        now = timezone.now()
+        seat_session = SeatSession.objects.create(
+            seat=seat_or_refusal,
+            session_key=request.session.session_key,
+            started_at=now,
+            last_activity=now,
+            ip=_client_ip(request),
+            user_agent=request.headers.get("User-Agent", "")[:300],
+        )
+        request.session[SEAT_SESSION_ID] = seat_session.pk
+        request.session[SEAT_TOUCHED_AT] = now.timestamp()
+
+    if replaced_id is not None and replaced_id != seat_session.pk:
+        # Signing in again in the same browser replaces its earlier seat session; login()
+        # already removed that Django session, so only the seat session is left to end.
+        end_sessions([replaced_id], EndReason.LOGOUT, delete_django_sessions=False)
+    return None
+
+
+def _claim_locked(company: Company, user: User) -> Seat | Refusal:
+    """With the company row locked: the user's open seat, a new one, or a recorded refusal."""
+    capacity = capacity_of(company)
+    if not company.is_active:
+        return _refuse(company, user, LoginDenial.Reason.COMPANY_INACTIVE, capacity)
+    if capacity == 0:
+        return _refuse(company, user, LoginDenial.Reason.NO_LICENSE, capacity)
+    # Locked so that a concurrent release cannot empty it while this device joins.
+    seat = Seat.objects.select_for_update().filter(user=user, released_at__isnull=True).first()
+    if seat is not None:
+        return seat
+    if seats_in_use(company) >= capacity:
+        return _refuse(company, user, LoginDenial.Reason.SEATS_FULL, capacity)
+    return Seat.objects.create(company=company, user=user, claimed_at=timezone.now())
+
+
+def _refuse(company: Company, user: User, reason: str, capacity: int) -> Refusal:
+    in_use = seats_in_use(company)
+    LoginDenial.objects.create(
+        company=company, user=user, reason=reason, capacity=capacity, seats_in_use=in_use
+    )
+    return Refusal(
+        reason=LoginDenial.Reason(reason),
+        company=company,
+        capacity=capacity,
+        seats_in_use=in_use,
+        contact=contact_for(company),
+    )
+
+
+def sign_out(request: HttpRequest) -> None:
+    """Log this browser out; its seat is released if no other device of the user is signed in."""
+    seat_session_id = request.session.get(SEAT_SESSION_ID)
+    if seat_session_id is not None:
+        # Django's logout below removes the session itself.
+        end_sessions([seat_session_id], EndReason.LOGOUT, delete_django_sessions=False)
+    django_logout(request)
+
+
+def touch_seat_session(seat_session_id: int, now: datetime.datetime | None = None) -> bool:
+    """Record activity on an open seat session; False if it has ended (or never existed)."""
+    updated = SeatSession.objects.filter(pk=seat_session_id, ended_at__isnull=True).update(
+        last_activity=now or timezone.now()
+    )
+    return updated == 1
+
+
+def end_sessions(
+    seat_session_ids: Collection[int],
+    reason: str,
+    *,
+    now: datetime.datetime | None = None,
+    delete_django_sessions: bool = True,
+) -> Ended:
+    """End these seat sessions (those still open) and release the seats they leave empty.
+
+    Sessions another transaction is ending right now are skipped, not waited for: that one ends
+    them. The Django sessions are deleted from the store in the same transaction.
+    """
+    if not seat_session_ids:
+        return Ended([], [])
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            SeatSession.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=seat_session_ids, ended_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "session_key", "seat_id")
+        )
+        if not rows:
+            return Ended([], [])
+        ids = [pk for pk, _, _ in rows]
+        SeatSession.objects.filter(pk__in=ids).update(ended_at=now, end_reason=reason)
+        if delete_django_sessions:
+            django_sessions.delete_sessions(key for _, key, _ in rows)
+        released = _release_emptied_seats({seat_id for _, _, seat_id in rows}, reason, now)
+    return Ended(ids, released)
+
+
+def end_seats(
+    seat_ids: Collection[int], reason: str, *, now: datetime.datetime | None = None
+) -> Ended:
+    """End every open session of these seats and release them (forced logout, license ended)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session_ids = list(
+            SeatSession.objects.filter(seat_id__in=seat_ids, ended_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        ended = end_sessions(session_ids, reason, now=now)
+        # A seat left without sessions (none should be) is released all the same.
+        stragglers = _release_emptied_seats(set(seat_ids) - set(ended.released_seat_ids), reason, now)
+    return Ended(ended.session_ids, ended.released_seat_ids + stragglers)
+
+
+def _release_emptied_seats(seat_ids: set[int], reason: str, now: datetime.datetime) -> list[int]:
+    if not seat_ids:
+        return []
+    # Lock first: a sign-in joining one of these seats holds the same lock until it commits, so
+    # the emptiness check below sees its new session.
+    candidates = list(
+        Seat.objects.select_for_update()
+        .filter(pk__in=seat_ids, released_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    open_session = SeatSession.objects.filter(seat_id=OuterRef("pk"), ended_at__isnull=True)
+    emptied = list(
+        Seat.objects.filter(pk__in=candidates)
+        .exclude(Exists(open_session))
+        .values_list("pk", flat=True)
+    )
+    Seat.objects.filter(pk__in=emptied).update(released_at=now, release_reason=reason)
+    return emptied
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: a proxy's X-Forwarded-For is trusted by the proxy config, not here.
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,86 @@
+"""Demo data for a first look: one customer with a 3-user license, its people, and Foundry staff.
+
+Idempotent: running it again changes nothing that is already there (passwords included).
+Every demo password is DEMO_PASSWORD; see the README's demo accounts.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Company, User
+from sessions_seats.models import Entitlement, LicensePackage
+from sessions_seats.selectors import capacity_of
+
+DEMO_PASSWORD = "foundry-demo"
+
+STAFF = [
+    # email, full name, superuser
+    ("root@foundry.example", "Root Operator", True),
+    ("support@foundry.example", "Sam Support", False),
+    ("am@foundry.example", "Avery Morgan", False),
+]
+ACME_PEOPLE = [("admin@acme.example", "Alex Admin", User.Role.ADMIN)] + [
+    (f"user{n}@acme.example", f"Acme User {n}", User.Role.MEMBER) for n in range(1, 6)
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo company, users and staff accounts (safe to run again)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        staff = {email: self._person(email, name, is_superuser=su) for email, name, su in STAFF}
+
+        acme, created = Company.objects.get_or_create(
+            slug="acme",
+            defaults={"name": "Acme Foods", "account_manager": staff["am@foundry.example"]},
+        )
+        self._report("company", acme, created)
+        for email, name, role in ACME_PEOPLE:
+            self._person(email, name, company=acme, role=role)
+
+        if capacity_of(acme) == 0:
+            Entitlement.objects.create(
+                company=acme,
+                package=LicensePackage.objects.get(seats=3),
+                quantity=1,
+                assigned_by=staff["am@foundry.example"],
+            )
+            self.stdout.write("  + entitlement: 3 users for Acme Foods")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: Acme Foods has {capacity_of(acme)} seats. "
+                f"Every demo password is '{DEMO_PASSWORD}'."
+            )
+        )
+
+    def _person(
+        self,
+        email: str,
+        full_name: str,
+        *,
+        company: Company | None = None,
+        role: str = User.Role.MEMBER,
+        is_superuser: bool = False,
+    ) -> User:
+        user = User.objects.filter(email=email).first()
+        created = user is None
+        if created:
+            user = User(
+                email=email,
+                full_name=full_name,
+                company=company,
+                role=role,
+                is_staff=company is None,
+                is_superuser=is_superuser,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.full_clean()
+            user.save()
+        self._report("user", user, created)
+        return user
+
+    def _report(self, kind: str, obj: object, created: bool) -> None:
+        self.stdout.write(f"  {'+' if created else '='} {kind}: {obj}")
