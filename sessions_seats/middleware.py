@@ -47,7 +47,9 @@ class SeatMiddleware:
         if touch_seat_session(seat_session_id):
             session[SEAT_TOUCHED_AT] = now
             return None
-        ended = SeatSession.objects.select_related("seat__company").filter(pk=seat_session_id).first()
+        ended = (
+            SeatSession.objects.select_related("seat__company").filter(pk=seat_session_id).first()
+        )
         return self._sign_out(request, (ended and why_signed_out(ended)) or NO_SEAT_MESSAGE)
 
     def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse:

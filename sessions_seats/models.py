@@ -19,7 +19,9 @@ class LicensePackage(models.Model):
     """A package of concurrent users from the catalogue (1, 3, 10 or 25 users)."""
 
     name = models.CharField(max_length=100, unique=True)
-    seats = models.PositiveIntegerField(help_text="Concurrent users one unit of this package allows.")
+    seats = models.PositiveIntegerField(
+        help_text="Concurrent users one unit of this package allows."
+    )
 
     class Meta:
         ordering = ["seats"]
@@ -100,7 +102,9 @@ class Seat(models.Model):
     """One person holding one of their company's concurrent licenses, however many devices."""
 
     company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="seats")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seats")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seats"
+    )
     claimed_at = models.DateTimeField(default=timezone.now)
     released_at = models.DateTimeField(null=True, blank=True)
     release_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
@@ -110,7 +114,9 @@ class Seat(models.Model):
         indexes = [
             # Counting a company's seats in use under its lock must not scan the history.
             models.Index(
-                fields=["company"], condition=Q(released_at__isnull=True), name="seat_open_by_company"
+                fields=["company"],
+                condition=Q(released_at__isnull=True),
+                name="seat_open_by_company",
             ),
         ]
         constraints = [

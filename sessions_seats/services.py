@@ -74,7 +74,6 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
         django_login(request, user)
         return None
 
-    replaced_id = request.session.get(SEAT_SESSION_ID)
     with transaction.atomic():
         company = Company.objects.select_for_update().get(pk=user.company_id)
         seat_or_refusal = _claim_locked(company, user)
@@ -94,11 +93,6 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
         )
         request.session[SEAT_SESSION_ID] = seat_session.pk
         request.session[SEAT_TOUCHED_AT] = now.timestamp()
-
-    if replaced_id is not None and replaced_id != seat_session.pk:
-        # Signing in again in the same browser replaces its earlier seat session; login()
-        # already removed that Django session, so only the seat session is left to end.
-        end_sessions([replaced_id], EndReason.LOGOUT, delete_django_sessions=False)
     return None
 
 
@@ -194,7 +188,9 @@ def end_seats(
         )
         ended = end_sessions(session_ids, reason, now=now)
         # A seat left without sessions (none should be) is released all the same.
-        stragglers = _release_emptied_seats(set(seat_ids) - set(ended.released_seat_ids), reason, now)
+        stragglers = _release_emptied_seats(
+            set(seat_ids) - set(ended.released_seat_ids), reason, now
+        )
     return Ended(ended.session_ids, ended.released_seat_ids + stragglers)
 
 

@@ -18,7 +18,9 @@ class SeatLoginView(LoginView):
     def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
         refusal = services.sign_in(self.request, form.get_user())
         if refusal is not None:
-            retry = self.form_class(self.request, initial={"username": form.cleaned_data["username"]})
+            retry = self.form_class(
+                self.request, initial={"username": form.cleaned_data["username"]}
+            )
             context = self.get_context_data(form=retry, refusal=refusal)
             return self.render_to_response(context, status=403)
         return redirect(self.get_success_url())

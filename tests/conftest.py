@@ -1,0 +1,72 @@
+"""Shared fixtures. Tests marked `postgres` or `redis` skip without those services, or fail
+when FOUNDRY_REQUIRE_SERVICES=1 (CI sets it on the run that provides them)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Company, User
+
+from .factories import PASSWORD, CompanyFactory, EntitlementFactory, PackageFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("FOUNDRY_REQUIRE_SERVICES") == "1"
+
+
+def _redis_reachable() -> bool:
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if item.get_closest_marker("redis") and not _redis_reachable():
+        return "needs Redis: set CELERY_BROKER_URL=redis://... to a running server"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    missing = _missing_service(item)
+    if missing and REQUIRE_SERVICES:
+        pytest.fail(f"{missing} (FOUNDRY_REQUIRE_SERVICES=1)")
+    if missing:
+        pytest.skip(missing)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def company(db) -> Company:
+    """A company with one valid 3-user entitlement."""
+    company = CompanyFactory(name="Acme Foods", slug="acme")
+    EntitlementFactory(company=company, package=PackageFactory(seats=3))
+    return company
+
+
+@pytest.fixture
+def members(company) -> list[User]:
+    return [UserFactory(company=company, email=f"user{n}@acme.example") for n in range(1, 6)]
+
+
+def sign_in(client: Client, user: User, password: str = PASSWORD, **extra):
+    """POST the sign-in form as a browser would."""
+    return client.post(
+        reverse("login"), {"username": user.email, "password": password}, **extra
+    )

@@ -1,0 +1,107 @@
+"""factory-boy factories for every model the tests build."""
+
+from __future__ import annotations
+
+import datetime
+from importlib import import_module
+
+import factory
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Company, User
+from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat, SeatSession
+
+PASSWORD = "correct horse battery staple"
+
+
+def real_session_key() -> str:
+    """A key of a session that exists in the configured session store."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store.create()
+    return store.session_key
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"staff{n}@foundry.example")
+    full_name = factory.Faker("name")
+    is_staff = True
+    password = factory.django.Password(PASSWORD)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    name = factory.Sequence(lambda n: f"Company {n}")
+    slug = factory.Sequence(lambda n: f"company-{n}")
+    account_manager = factory.SubFactory(StaffFactory, full_name="Avery Morgan")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@customer.example")
+    full_name = factory.Faker("name")
+    company = factory.SubFactory(CompanyFactory)
+    role = User.Role.MEMBER
+    password = factory.django.Password(PASSWORD)
+
+
+class PackageFactory(factory.django.DjangoModelFactory):
+    """The catalogue rows (a data migration makes them; transactional tests flush them)."""
+
+    class Meta:
+        model = LicensePackage
+        django_get_or_create = ("name",)
+
+    seats = 3
+    name = factory.LazyAttribute(lambda p: "Single user" if p.seats == 1 else f"{p.seats} users")
+
+
+class EntitlementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entitlement
+
+    company = factory.SubFactory(CompanyFactory)
+    package = factory.SubFactory(PackageFactory)
+    quantity = 1
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    ends_on = None
+
+
+class SeatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Seat
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.LazyAttribute(lambda seat: seat.user.company)
+
+
+class SeatSessionFactory(factory.django.DjangoModelFactory):
+    """An open seat session bound to a real Django session."""
+
+    class Meta:
+        model = SeatSession
+
+    seat = factory.SubFactory(SeatFactory)
+    session_key = factory.LazyFunction(real_session_key)
+    started_at = factory.LazyFunction(timezone.now)
+    last_activity = factory.LazyAttribute(lambda s: s.started_at)
+    ip = "127.0.0.1"
+    user_agent = "pytest"
+
+
+class LoginDenialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoginDenial
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.LazyAttribute(lambda denial: denial.user.company)
+    capacity = 3
+    seats_in_use = 3
