@@ -67,6 +67,4 @@ def members(company) -> list[User]:
 
 def sign_in(client: Client, user: User, password: str = PASSWORD, **extra):
     """POST the sign-in form as a browser would."""
-    return client.post(
-        reverse("login"), {"username": user.email, "password": password}, **extra
-    )
+    return client.post(reverse("login"), {"username": user.email, "password": password}, **extra)

@@ -35,11 +35,8 @@ def test_worker_on_redis_reaps_idle_seats_sent_through_the_broker():
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         tasks.reap_idle_seats.delay()
-        ended = wait_for(
-            lambda: SeatSession.objects.filter(pk=idle.pk, end_reason="idle").exists()
-        )
+        ended = wait_for(lambda: SeatSession.objects.filter(pk=idle.pk, end_reason="idle").exists())
 
     assert ended, "the worker did not run the reaper within 20 s"
     active.refresh_from_db()
     assert active.ended_at is None
-

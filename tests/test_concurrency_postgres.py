@@ -12,7 +12,6 @@ import pytest
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from sessions_seats import reaper

@@ -29,8 +29,9 @@ def minutes_ago(minutes: float) -> datetime.datetime:
 
 def open_session(company, idle_minutes: float, seat=None) -> SeatSession:
     seat = seat or SeatFactory(user=UserFactory(company=company))
-    return SeatSessionFactory(seat=seat, started_at=minutes_ago(idle_minutes + 1),
-                              last_activity=minutes_ago(idle_minutes))
+    return SeatSessionFactory(
+        seat=seat, started_at=minutes_ago(idle_minutes + 1), last_activity=minutes_ago(idle_minutes)
+    )
 
 
 def test_idle_sessions_are_ended_and_their_seats_released(company):
@@ -99,7 +100,9 @@ def test_sessions_whose_django_session_is_gone_end_as_expired(company):
 
 def test_sessions_of_a_company_without_valid_license_end_as_license(company):
     unlicensed = CompanyFactory()
-    EntitlementFactory(company=unlicensed, ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    EntitlementFactory(
+        company=unlicensed, ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
     inactive = CompanyFactory(is_active=False)
     EntitlementFactory(company=inactive)
     ended = [open_session(unlicensed, 0), open_session(unlicensed, 2), open_session(inactive, 0)]
@@ -109,9 +112,7 @@ def test_sessions_of_a_company_without_valid_license_end_as_license(company):
 
     assert report.sessions["license"] == 3
     assert report.seats_released == 3
-    assert {s.pk for s in SeatSession.objects.filter(end_reason="license")} == {
-        s.pk for s in ended
-    }
+    assert {s.pk for s in SeatSession.objects.filter(end_reason="license")} == {s.pk for s in ended}
     licensed.refresh_from_db()
     assert licensed.ended_at is None
 

@@ -28,7 +28,8 @@ def test_sign_in_claims_a_seat_bound_to_the_new_session(client, members):
 
 def test_email_is_matched_whatever_its_case(client, members):
     response = client.post(
-        reverse("login"), {"username": "USER1@Acme.Example", "password": "correct horse battery staple"}
+        reverse("login"),
+        {"username": "USER1@Acme.Example", "password": "correct horse battery staple"},
     )
     assert response.status_code == 302
     assert Seat.objects.filter(user=members[0], released_at__isnull=True).exists()

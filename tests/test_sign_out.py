@@ -66,8 +66,11 @@ def test_logout_needs_the_csrf_token(members):
     token = sign_in_page.context["csrf_token"]
     browser.post(
         reverse("login"),
-        {"username": members[0].email, "password": "correct horse battery staple",
-         "csrfmiddlewaretoken": str(token)},
+        {
+            "username": members[0].email,
+            "password": "correct horse battery staple",
+            "csrfmiddlewaretoken": str(token),
+        },
     )
     assert SeatSession.objects.filter(ended_at__isnull=True).count() == 1
 
