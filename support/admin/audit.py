@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 from collections.abc import Iterable, Iterator
 
 from django.contrib import admin
@@ -39,7 +40,7 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
-        return value.astimezone(timezone.UTC).isoformat(timespec="seconds")
+        return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
     text = str(value)
     # A spreadsheet runs a cell starting like a formula; reasons are free text typed by staff.
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
