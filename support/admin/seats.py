@@ -24,7 +24,7 @@ from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat
 
 from .. import selectors, services
 from ..forms import ForceLogoutForm
-from ..tenancy import companies_visible_to
+from ..tenancy import companies_visible_to, scope_to_companies
 from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin
 
 FORCE_LOGOUT_TEMPLATE = "admin/sessions_seats/seat/force_logout_confirmation.html"
@@ -193,7 +193,8 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         seats = self.get_queryset(request).filter(released_at__isnull=True)
         if user_id := request.GET.get("user"):
-            user = get_object_or_404(User, pk=_int_or_404(user_id))
+            people = scope_to_companies(User.objects.all(), request.user, "company")
+            user = get_object_or_404(people, pk=_int_or_404(user_id))
             seats = seats.filter(user=user)
             back = reverse("admin:accounts_user_change", args=[user.pk])
         elif company_id := request.GET.get("company"):
