@@ -3,12 +3,16 @@
 Inside the activity window a request costs no query: the window's start is kept in the session,
 which the authentication middleware has loaded already. Once the window is over, one UPDATE records
 the activity and proves the seat session is still open; the session then saves the new timestamp.
+
+Views marked `@not_activity` (background polling) are checked the same way but never record
+activity: a page left open in a tab must not keep its seat forever.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,21 +24,38 @@ from .explanations import NO_SEAT_MESSAGE, why_signed_out
 from .models import SeatSession
 from .services import SEAT_SESSION_ID, SEAT_TOUCHED_AT, touch_seat_session
 
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def not_activity(view: V) -> V:
+    """Mark a view whose requests do not count as the user's activity (e.g. status polling)."""
+    view.counts_as_activity = False  # type: ignore[attr-defined]
+    return view
+
 
 class SeatMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
-            refused = self._check_seat(request)
-            if refused is not None:
-                return refused
-        else:
+        if not request.user.is_authenticated:
             self._explain_ended_session(request)
         return self.get_response(request)
 
-    def _check_seat(self, request: HttpRequest) -> HttpResponse | None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple,
+        view_kwargs: dict,
+    ) -> HttpResponse | None:
+        # The seat is checked here rather than in __call__ because only here is the view known,
+        # and whether a request counts as activity is the view's call.
+        if not request.user.is_authenticated:
+            return None
+        return self._check_seat(request, getattr(view_func, "counts_as_activity", True))
+
+    def _check_seat(self, request: HttpRequest, counts_as_activity: bool) -> HttpResponse | None:
         if not request.user.takes_seat:
             return None
         session = request.session
@@ -44,7 +65,11 @@ class SeatMiddleware:
         now = time.time()
         if now - session.get(SEAT_TOUCHED_AT, 0) < settings.SEAT_ACTIVITY_WINDOW_SECONDS:
             return None
-        if touch_seat_session(seat_session_id):
+        if not counts_as_activity:
+            # Still open? Then leave last_activity and the window as they are.
+            if SeatSession.objects.filter(pk=seat_session_id, ended_at__isnull=True).exists():
+                return None
+        elif touch_seat_session(seat_session_id):
             session[SEAT_TOUCHED_AT] = now
             return None
         ended = (

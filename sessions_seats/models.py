@@ -108,6 +108,12 @@ class Seat(models.Model):
     claimed_at = models.DateTimeField(default=timezone.now)
     released_at = models.DateTimeField(null=True, blank=True)
     release_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
+    # Set while support's "warn, then sign out" countdown runs; the portal pages show it.
+    logout_scheduled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When support will sign this person out (they see a countdown until then).",
+    )
 
     class Meta:
         ordering = ["-claimed_at"]

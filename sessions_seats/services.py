@@ -218,3 +218,47 @@ def _release_emptied_seats(seat_ids: set[int], reason: str, now: datetime.dateti
 def _client_ip(request: HttpRequest) -> str | None:
     # REMOTE_ADDR only: a proxy's X-Forwarded-For is trusted by the proxy config, not here.
     return request.META.get("REMOTE_ADDR") or None
+
+
+def schedule_logout(seat_ids: Collection[int], at: datetime.datetime) -> list[int]:
+    """Mark these open seats to be signed out at `at`; the ids of the seats marked.
+
+    Marking changes nothing else: the holders keep working and see a countdown. Whoever asked for
+    it ends the seats when the time comes (see `due_for_logout`); released seats are not marked.
+    """
+    with transaction.atomic():
+        ids = list(
+            Seat.objects.select_for_update()
+            .filter(pk__in=seat_ids, released_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Seat.objects.filter(pk__in=ids).update(logout_scheduled_at=at)
+    return ids
+
+
+def cancel_scheduled_logout(seat_ids: Collection[int]) -> list[int]:
+    """Stop the countdown of these open seats; the ids of the seats that had one."""
+    with transaction.atomic():
+        ids = list(
+            Seat.objects.select_for_update()
+            .filter(pk__in=seat_ids, released_at__isnull=True, logout_scheduled_at__isnull=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Seat.objects.filter(pk__in=ids).update(logout_scheduled_at=None)
+    return ids
+
+
+def due_for_logout(seat_ids: Collection[int], now: datetime.datetime | None = None) -> list[int]:
+    """Which of these seats are still open with a scheduled logout that has come.
+
+    A seat whose holder logged out first is released, and one whose countdown was cancelled or
+    moved later is not due: neither may be ended by an old schedule.
+    """
+    now = now or timezone.now()
+    return list(
+        Seat.objects.filter(
+            pk__in=seat_ids, released_at__isnull=True, logout_scheduled_at__lte=now
+        ).values_list("pk", flat=True)
+    )

@@ -43,10 +43,19 @@ class ForcedLogout(models.Model):
         max_length=200, blank=True, help_text="Who asked for it, if someone did."
     )
     sessions_ended = models.PositiveIntegerField()
+    warned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the user was shown a countdown before being signed out; empty: at once.",
+    )
 
     class Meta:
         ordering = ["-at"]
-        permissions = [("force_logout", "Can force users to log out")]
+        permissions = [
+            ("force_logout", "Can force users to log out"),
+            # Staff without it see only the companies they are account manager of.
+            ("view_all_companies", "Can see every customer company"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_email} signed out {self.target_email} at {self.at:%Y-%m-%d %H:%M}"

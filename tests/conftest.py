@@ -12,7 +12,14 @@ from django.urls import reverse
 
 from accounts.models import Company, User
 
-from .factories import PASSWORD, CompanyFactory, EntitlementFactory, PackageFactory, UserFactory
+from .factories import (
+    PASSWORD,
+    CompanyFactory,
+    EntitlementFactory,
+    PackageFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 REQUIRE_SERVICES = os.environ.get("FOUNDRY_REQUIRE_SERVICES") == "1"
 
@@ -68,3 +75,46 @@ def members(company) -> list[User]:
 def sign_in(client: Client, user: User, password: str = PASSWORD, **extra):
     """POST the sign-in form as a browser would."""
     return client.post(reverse("login"), {"username": user.email, "password": password}, **extra)
+
+
+# --- Staff console ---------------------------------------------------------------------------
+
+
+def _in_group(user: User, name: str) -> User:
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+@pytest.fixture
+def support_agent(db) -> User:
+    """A member of the Support group (made by a data migration)."""
+    return _in_group(
+        StaffFactory(email="support@foundry.example", full_name="Sam Support"), "Support"
+    )
+
+
+@pytest.fixture
+def account_manager(company) -> User:
+    """The account manager of `company`, in the Account managers group."""
+    return _in_group(company.account_manager, "Account managers")
+
+
+@pytest.fixture
+def other_company(db) -> Company:
+    """A company of another account manager, with a valid 3-user entitlement."""
+    other = CompanyFactory(name="Globex", slug="globex")
+    _in_group(other.account_manager, "Account managers")
+    EntitlementFactory(company=other, package=PackageFactory(seats=3))
+    return other
+
+
+@pytest.fixture
+def other_account_manager(other_company) -> User:
+    return other_company.account_manager
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("root@foundry.example", PASSWORD, full_name="Root")

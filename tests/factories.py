@@ -105,3 +105,12 @@ class LoginDenialFactory(factory.django.DjangoModelFactory):
     company = factory.LazyAttribute(lambda denial: denial.user.company)
     capacity = 3
     seats_in_use = 3
+
+
+def seated(user: User, devices: int = 1, idle: datetime.timedelta | None = None) -> Seat:
+    """An open seat of `user` signed in on `devices` devices, last active `idle` ago."""
+    seat = SeatFactory(user=user)
+    last = timezone.now() - (idle or datetime.timedelta(0))
+    for _ in range(devices):
+        SeatSessionFactory(seat=seat, started_at=last, last_activity=last)
+    return seat

@@ -6,20 +6,22 @@ Every demo password is DEMO_PASSWORD; see the README's demo accounts.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Company, User
 from sessions_seats.models import Entitlement, LicensePackage
 from sessions_seats.selectors import capacity_of
+from support.tenancy import ACCOUNT_MANAGERS_GROUP, SUPPORT_GROUP
 
 DEMO_PASSWORD = "foundry-demo"
 
 STAFF = [
-    # email, full name, superuser
-    ("root@foundry.example", "Root Operator", True),
-    ("support@foundry.example", "Sam Support", False),
-    ("am@foundry.example", "Avery Morgan", False),
+    # email, full name, superuser, staff role (a group made by a migration)
+    ("root@foundry.example", "Root Operator", True, None),
+    ("support@foundry.example", "Sam Support", False, SUPPORT_GROUP),
+    ("am@foundry.example", "Avery Morgan", False, ACCOUNT_MANAGERS_GROUP),
 ]
 ACME_PEOPLE = [("admin@acme.example", "Alex Admin", User.Role.ADMIN)] + [
     (f"user{n}@acme.example", f"Acme User {n}", User.Role.MEMBER) for n in range(1, 6)
@@ -31,7 +33,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        staff = {email: self._person(email, name, is_superuser=su) for email, name, su in STAFF}
+        staff = {}
+        for email, name, is_superuser, group in STAFF:
+            staff[email] = self._person(email, name, is_superuser=is_superuser)
+            if group:
+                staff[email].groups.add(Group.objects.get(name=group))
 
         acme, created = Company.objects.get_or_create(
             slug="acme",

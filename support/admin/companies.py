@@ -1,0 +1,145 @@
+"""Companies: usage at a glance, their packages (entitlements) and who holds their seats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+
+from accounts.models import Company
+from sessions_seats.models import Entitlement
+from sessions_seats.selectors import idle_timeout_of
+
+from .. import selectors
+from .scoping import CompanyScopedMixin
+from .seats import EntitlementInline
+
+
+@admin.register(Company)
+class CompanyAdmin(CompanyScopedMixin, admin.ModelAdmin):
+    company_path = ""
+    list_display = [
+        "name",
+        "account_manager",
+        "is_active",
+        "seats_in_use_column",
+        "capacity_column",
+        "denials_column",
+    ]
+    list_filter = ["is_active", ("account_manager", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug"]
+    list_select_related = ["account_manager"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["account_manager"]
+    inlines = [EntitlementInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "account_manager", "is_active"]}),
+        ("Seats", {"fields": ["usage", "idle_timeout", "effective_idle_timeout", "seat_holders"]}),
+    ]
+    readonly_fields = ["usage", "effective_idle_timeout", "seat_holders"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
+        return selectors.with_usage(super().get_queryset(request))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Company | None = None) -> list[str]:
+        # Only superusers hand a company to another account manager (or take one).
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "account_manager"]
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Company | None = None) -> dict:
+        return super().get_prepopulated_fields(request, obj) if obj is None else {}
+
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        if formset.model is not Entitlement:
+            return super().save_formset(request, form, formset, change)
+        for entitlement in formset.save(commit=False):
+            if entitlement.pk is None:
+                entitlement.assigned_by = request.user
+            entitlement.save()
+        for entitlement in formset.deleted_objects:
+            entitlement.delete()
+        formset.save_m2m()
+        return None
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "force_logout_url": self._force_logout_url(request, object_id),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _force_logout_url(self, request: HttpRequest, object_id: str) -> str | None:
+        if not request.user.has_perm("support.force_logout"):
+            return None
+        return f"{reverse('admin:sessions_seats_seat_force_logout')}?company={object_id}"
+
+    # --- columns and read-only fields -----------------------------------------------------------
+
+    @admin.display(description="seats in use", ordering="seats_in_use")
+    def seats_in_use_column(self, company: Company) -> str:
+        return f"{company.seats_in_use} / {company.capacity}"
+
+    @admin.display(description="capacity", ordering="capacity")
+    def capacity_column(self, company: Company) -> int:
+        return company.capacity
+
+    @admin.display(description="denials (30 days)", ordering="denials_30d")
+    def denials_column(self, company: Company) -> int:
+        return company.denials_30d
+
+    @admin.display(description="seats in use today")
+    def usage(self, company: Company) -> str:
+        if company.pk is None:
+            return "—"
+        return f"{company.seats_in_use} of {company.capacity} seats in use"
+
+    @admin.display(description="idle timeout in effect")
+    def effective_idle_timeout(self, company: Company) -> str:
+        minutes = idle_timeout_of(company)
+        return f"{minutes} minutes" + ("" if company.idle_timeout else " (the site default)")
+
+    @admin.display(description="current seat holders")
+    def seat_holders(self, company: Company) -> str:
+        if company.pk is None:
+            return "—"
+        seats = selectors.with_activity(
+            company.seats.filter(released_at__isnull=True).select_related("user")
+        ).order_by("user__email")
+        if not seats:
+            return "Nobody is signed in."
+        now = timezone.now()
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a><br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:sessions_seats_seat_change", args=[seat.pk]),
+                    seat.user.get_full_name(),
+                    seat.user.email,
+                    seat.devices,
+                    date_format(timezone.localtime(seat.claimed_at), "DATETIME_FORMAT"),
+                    selectors.format_idle(seat.last_active_at, now),
+                )
+                for seat in seats
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>User</th><th>Devices</th><th>Signed in since</th>"
+            "<th>Last activity</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )

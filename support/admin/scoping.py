@@ -1,0 +1,74 @@
+"""Tenancy for the admin: querysets, object permissions and choices limited to visible companies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import ForeignKey, Model, QuerySet
+from django.forms import ModelChoiceField
+from django.http import Http404, HttpRequest
+
+from accounts.models import Company
+
+from ..tenancy import companies_visible_to, may_see_company, scope_to_companies
+
+
+def company_id_of(obj: Model) -> int | None:
+    if isinstance(obj, Company):
+        return obj.pk
+    return getattr(obj, "company_id", None)
+
+
+class CompanyScopedMixin:
+    """For ModelAdmins and inlines over rows that belong to a company.
+
+    Every way in is covered: the changelist and the object lookup go through `get_queryset`; the
+    object permissions check the object's company (for an inline, its parent's); company choices
+    in forms (including posted ids) are limited to visible companies. An object out of scope is
+    "not found", so its existence is not revealed either.
+    """
+
+    # Lookup from the model to its company; "" for the Company model itself.
+    company_path = "company"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return scope_to_companies(super().get_queryset(request), request.user, self.company_path)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Django would redirect to the index; a tampered URL gets a plain "not found".
+            raise Http404("No such object, or not one of your companies.")
+        return obj
+
+    def _in_scope(self, request: HttpRequest, obj: Model | None) -> bool:
+        return obj is None or may_see_company(request.user, company_id_of(obj))
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        if db_field.related_model is Company:
+            kwargs["queryset"] = companies_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyAdminMixin:
+    """History and audit: nobody adds, changes or deletes rows here, superusers included."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

@@ -1,0 +1,332 @@
+"""Seats, sessions, entitlements, denials and packages; the force-logout action lives here."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.filters import SimpleListFilter
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from accounts.models import User
+from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat, SeatSession
+
+from .. import selectors, services
+from ..forms import ForceLogoutForm
+from ..tenancy import companies_visible_to, scope_to_companies
+from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin
+
+FORCE_LOGOUT_TEMPLATE = "admin/sessions_seats/seat/force_logout_confirmation.html"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class SeatStatusFilter(SimpleListFilter):
+    """Signed-in seats by default; released ones (history) a click away."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("open", "Signed in"), ("released", "Released"), ("all", "All")]
+
+    def value(self) -> str:
+        return super().value() or "open"
+
+    def choices(self, changelist):
+        # No Django "All" entry: "open" is the default and "all" is an explicit choice.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Seat]) -> QuerySet[Seat]:
+        if self.value() == "open":
+            return queryset.filter(released_at__isnull=True)
+        if self.value() == "released":
+            return queryset.filter(released_at__isnull=False)
+        return queryset
+
+
+class IdleFilter(SimpleListFilter):
+    title = "idle for longer than"
+    parameter_name = "idle"
+    SPANS = {
+        "15m": ("15 minutes", datetime.timedelta(minutes=15)),
+        "1h": ("1 hour", datetime.timedelta(hours=1)),
+        "8h": ("8 hours", datetime.timedelta(hours=8)),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [(key, label) for key, (label, _) in self.SPANS.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Seat]) -> QuerySet[Seat]:
+        span = self.SPANS.get(self.value() or "")
+        if span is None:
+            return queryset
+        # `last_active_at` is annotated by SeatAdmin.get_queryset.
+        return queryset.filter(last_active_at__lt=timezone.now() - span[1])
+
+
+class SeatSessionInline(CompanyScopedMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = SeatSession
+    company_path = "seat__company"
+    extra = 0
+    fields = ["started_at", "last_activity", "ended_at", "end_reason", "ip", "user_agent"]
+    readonly_fields = fields
+
+
+@admin.register(Seat)
+class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who holds a seat right now, how idle they are, and the force-logout action.
+
+    Read-only: seats change only through the license engine's services.
+    """
+
+    list_display = [
+        "company",
+        "holder",
+        "devices_column",
+        "claimed_at",
+        "activity_column",
+        "latest_device",
+    ]
+    list_display_links = ["holder"]
+    list_filter = [
+        SeatStatusFilter,
+        ("company", admin.RelatedOnlyFieldListFilter),
+        IdleFilter,
+        "release_reason",
+    ]
+    search_fields = ["user__email", "user__full_name", "company__name"]
+    list_select_related = ["user", "company"]
+    fields = [
+        "user",
+        "company",
+        "claimed_at",
+        "logout_scheduled_at",
+        "released_at",
+        "release_reason",
+    ]
+    readonly_fields = fields
+    inlines = [SeatSessionInline]
+    actions = ["force_logout", "cancel_scheduled_logout"]
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Seat]:
+        return selectors.with_activity(super().get_queryset(request))
+
+    # --- columns --------------------------------------------------------------------------------
+
+    @admin.display(description="user", ordering="user__full_name")
+    def holder(self, seat: Seat) -> str:
+        return format_html("{}<br><small>{}</small>", seat.user.get_full_name(), seat.user.email)
+
+    @admin.display(description="devices", ordering="devices")
+    def devices_column(self, seat: Seat) -> int:
+        return seat.devices
+
+    @admin.display(description="last activity", ordering="last_active_at")
+    def activity_column(self, seat: Seat) -> str:
+        if seat.released_at is not None:
+            return f"released ({seat.get_release_reason_display().lower()})"
+        text = selectors.format_idle(seat.last_active_at)
+        if seat.logout_scheduled_at:
+            at = date_format(timezone.localtime(seat.logout_scheduled_at), "TIME_FORMAT")
+            return format_html("{}<br><strong>sign-out scheduled at {}</strong>", text, at)
+        return text
+
+    @admin.display(description="ip / browser")
+    def latest_device(self, seat: Seat) -> str:
+        if seat.latest_ip is None and not seat.latest_user_agent:
+            return "—"
+        return format_html(
+            "{}<br><small>{}</small>",
+            seat.latest_ip or "—",
+            Truncator(seat.latest_user_agent or "unknown browser").chars(60),
+        )
+
+    # --- force logout -------------------------------------------------------------------------
+
+    def has_force_logout_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("support.force_logout")
+
+    @admin.action(permissions=["force_logout"], description="Force logout")
+    def force_logout(self, request: HttpRequest, queryset: QuerySet[Seat]) -> HttpResponse | None:
+        # The confirmation page posts back here with post=yes; only then does anything change.
+        confirmed = request.POST.get("post") == "yes"
+        return self._force_logout(request, queryset, confirmed=confirmed)
+
+    @admin.action(permissions=["force_logout"], description="Cancel scheduled logout")
+    def cancel_scheduled_logout(self, request: HttpRequest, queryset: QuerySet[Seat]) -> None:
+        cancelled = services.cancel_force_logout(actor=request.user, seats=queryset)
+        self.message_user(
+            request, f"Cancelled the scheduled sign-out of {plural(len(cancelled), 'user')}."
+        )
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.force_logout_view)
+        return [
+            path("force-logout/", view, name="sessions_seats_seat_force_logout"),
+            *super().get_urls(),
+        ]
+
+    def force_logout_view(self, request: HttpRequest) -> HttpResponse:
+        """The same confirmation for the open seats of one user (?user=) or company (?company=),
+        reached from their change pages. It only shows the page; the form posts to the action."""
+        if not self.has_force_logout_permission(request):
+            raise PermissionDenied
+        seats = self.get_queryset(request).filter(released_at__isnull=True)
+        if user_id := request.GET.get("user"):
+            people = scope_to_companies(User.objects.all(), request.user, "company")
+            user = get_object_or_404(people, pk=_int_or_404(user_id))
+            seats = seats.filter(user=user)
+            back = reverse("admin:accounts_user_change", args=[user.pk])
+        elif company_id := request.GET.get("company"):
+            company = get_object_or_404(
+                companies_visible_to(request.user), pk=_int_or_404(company_id)
+            )
+            seats = seats.filter(company=company)
+            back = reverse("admin:accounts_company_change", args=[company.pk])
+        else:
+            raise Http404("Say whose seats: ?user= or ?company=")
+        return self._force_logout(request, seats, confirmed=False) or HttpResponseRedirect(back)
+
+    def _force_logout(
+        self, request: HttpRequest, queryset: QuerySet[Seat], *, confirmed: bool
+    ) -> HttpResponse | None:
+        seats = selectors.open_seats_for_logout(queryset)
+        if not seats:
+            self.message_user(
+                request, "None of them is signed in: nobody to sign out.", messages.WARNING
+            )
+            return None
+        form = ForceLogoutForm(request.POST if confirmed else None)
+        if confirmed and form.is_valid():
+            self._act(request, seats, form)
+            return None
+        return self._confirmation_page(request, seats, form)
+
+    def _act(self, request: HttpRequest, seats: list[Seat], form: ForceLogoutForm) -> None:
+        data = form.cleaned_data
+        if form.warn_first:
+            scheduled = services.schedule_force_logout(
+                actor=request.user,
+                seats=seats,
+                reason=data["reason"],
+                requested_by=data["requested_by"],
+                delay=form.delay,
+            )
+            at = date_format(timezone.localtime(scheduled.at), "TIME_FORMAT")
+            for seat in seats:
+                if seat.pk in scheduled.seat_ids:
+                    self.log_change(
+                        request, seat, f"Scheduled a forced logout at {at}: {data['reason']}"
+                    )
+            self.message_user(
+                request,
+                f"{plural(len(scheduled.seat_ids), 'user')} will be signed out at {at} "
+                f"(in {plural(data['delay_minutes'], 'minute')}); they see a countdown meanwhile.",
+                messages.SUCCESS,
+            )
+            return
+        records = services.force_logout(
+            actor=request.user,
+            seats=seats,
+            reason=data["reason"],
+            requested_by=data["requested_by"],
+        )
+        text = f"Signed out {plural(len(records), 'user')}; {plural(len(records), 'seat')} freed."
+        if skipped := len(seats) - len(records):
+            text += f" {plural(skipped, 'user')} had signed out already."
+        self.message_user(request, text, messages.SUCCESS)
+
+    def _confirmation_page(
+        self, request: HttpRequest, seats: list[Seat], form: ForceLogoutForm
+    ) -> TemplateResponse:
+        now = timezone.now()
+        rows = [
+            {
+                "seat": seat,
+                "likely_unsaved_work": selectors.likely_has_unsaved_work(seat, now),
+                "devices": [
+                    {"session": s, "idle": selectors.format_idle(s.last_activity, now)}
+                    for s in seat.open_sessions
+                ],
+            }
+            for seat in seats
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Force logout: are you sure?",
+            "subtitle": None,
+            "opts": self.opts,
+            "rows": rows,
+            "likely_unsaved_count": sum(row["likely_unsaved_work"] for row in rows),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse("admin:sessions_seats_seat_changelist"),
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, FORCE_LOGOUT_TEMPLATE, context)
+
+
+def _int_or_404(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404("Not an id.") from None
+
+
+class EntitlementInline(CompanyScopedMixin, admin.TabularInline):
+    model = Entitlement
+    extra = 0
+    fields = ["package", "quantity", "starts_on", "ends_on", "assigned_by"]
+    readonly_fields = ["assigned_by"]
+
+
+@admin.register(Entitlement)
+class EntitlementAdmin(CompanyScopedMixin, admin.ModelAdmin):
+    list_display = ["company", "package", "quantity", "starts_on", "ends_on", "assigned_by"]
+    list_filter = ["package", ("company", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["company__name"]
+    list_select_related = ["company", "package", "assigned_by"]
+    autocomplete_fields = ["company"]
+    readonly_fields = ["assigned_by"]
+
+    def save_model(self, request: HttpRequest, obj: Entitlement, form: Any, change: bool) -> None:
+        if not change:
+            obj.assigned_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(LoginDenial)
+class LoginDenialAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "user", "company", "reason", "capacity", "seats_in_use"]
+    list_filter = ["reason", ("company", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__email", "user__full_name", "company__name"]
+    list_select_related = ["user", "company"]
+    date_hierarchy = "at"
+
+
+@admin.register(LicensePackage)
+class LicensePackageAdmin(admin.ModelAdmin):
+    """The catalogue: the same for every company, so not scoped; superusers edit it."""
+
+    list_display = ["name", "seats"]
