@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -155,7 +156,9 @@ def _answer_wish(wish: SeatWish, company: Company, capacity: int) -> int:
     if holds_seat or not user.is_active or user.company_id != company.pk:
         return 0
     try:
-        user.email_user(
+        send_mail(
+            recipient_list=[user.email],
+            from_email=None,
             subject=f"A seat is free at {company.name}",
             message=(
                 f"Hello {user.get_short_name()},\n\n"

@@ -68,3 +68,37 @@ def members(company) -> list[User]:
 def sign_in(client: Client, user: User, password: str = PASSWORD, **extra):
     """POST the sign-in form as a browser would."""
     return client.post(reverse("login"), {"username": user.email, "password": password}, **extra)
+
+
+# --- Browser tests (tests/browser): Playwright driving Debian's Chromium against live_server ----
+import shutil  # noqa: E402
+
+# live_server + page: the Playwright event loop runs in the test thread, which also uses the ORM.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# The network is closed on CI machines: keep Chromium from trying to reach it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
+
+
+@pytest.fixture
+def company_admin(company) -> User:
+    from .factories import CompanyAdminFactory
+
+    return CompanyAdminFactory(company=company, email="admin@acme.example", full_name="Alex Admin")

@@ -105,3 +105,17 @@ class LoginDenialFactory(factory.django.DjangoModelFactory):
     company = factory.LazyAttribute(lambda denial: denial.user.company)
     capacity = 3
     seats_in_use = 3
+
+
+class CompanyAdminFactory(UserFactory):
+    """A company user with the company admin role."""
+
+    role = User.Role.ADMIN
+
+
+class SeatWishFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portal.SeatWish"
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.LazyAttribute(lambda wish: wish.user.company)
