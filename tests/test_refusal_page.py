@@ -355,3 +355,22 @@ def test_the_wish_is_closed_without_email_for_whoever_got_in_meanwhile(members, 
 def test_beat_schedules_the_wish_task(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["notify-seat-wishes"]
     assert entry["task"] == notify_seat_wishes.name
+
+
+def test_spent_proofs_are_forgotten_once_they_could_not_be_used_anyway(company_admin, settings):
+    settings.PORTAL_SIGN_IN_PROOF_MAX_AGE_SECONDS = 300
+    now = timezone.now()
+    old = UsedSignInProof.objects.create(
+        nonce="old",
+        user=company_admin,
+        purpose="free_seat",
+        used_at=now - datetime.timedelta(hours=1),
+    )
+    recent = UsedSignInProof.objects.create(
+        nonce="recent", user=company_admin, purpose="free_seat", used_at=now
+    )
+
+    assert notify_seat_wishes()["proofs_purged"] == 1
+
+    assert not UsedSignInProof.objects.filter(pk=old.pk).exists()
+    assert UsedSignInProof.objects.filter(pk=recent.pk).exists()
