@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accounts",
     "sessions_seats",
     "support",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,12 @@ SEAT_REAPER_BATCH_SIZE = env.int("SEAT_REAPER_BATCH_SIZE", default=500)
 SUPPORT_CONTACT_NAME = env("SUPPORT_CONTACT_NAME", default="Foundry support")
 SUPPORT_CONTACT_EMAIL = env("SUPPORT_CONTACT_EMAIL", default="support@foundry.example")
 
+# --- Customer portal ------------------------------------------------------------------------
+# How long the refusal page's proof of a checked password stays usable (free a seat, get notified).
+PORTAL_SIGN_IN_PROOF_MAX_AGE_SECONDS = env.int("PORTAL_SIGN_IN_PROOF_MAX_AGE_SECONDS", default=300)
+# How often beat checks whether people waiting for a seat can be told one is free.
+PORTAL_SEAT_WISH_INTERVAL_SECONDS = env.int("PORTAL_SEAT_WISH_INTERVAL_SECONDS", default=60)
+
 # --- Celery ---------------------------------------------------------------------------------
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -167,6 +174,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SEAT_REAPER_INTERVAL_SECONDS),
         # A run that could not start before the next one is due is pointless: drop it.
         "options": {"expires": float(SEAT_REAPER_INTERVAL_SECONDS)},
+    },
+    "notify-seat-wishes": {
+        "task": "portal.tasks.notify_seat_wishes",
+        "schedule": float(PORTAL_SEAT_WISH_INTERVAL_SECONDS),
+        "options": {"expires": float(PORTAL_SEAT_WISH_INTERVAL_SECONDS)},
     },
 }
 

@@ -8,4 +8,5 @@ admin.site.index_title = "Licenses, seats and people"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("sessions_seats.urls")),
+    path("", include("portal.urls")),
 ]

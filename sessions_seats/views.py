@@ -1,11 +1,12 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from accounts.models import User
+
+from . import services
 from .forms import EmailAuthenticationForm
 
 
@@ -16,14 +17,26 @@ class SeatLoginView(LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
-        refusal = services.sign_in(self.request, form.get_user())
+        user = form.get_user()
+        refusal = services.sign_in(self.request, user)
         if refusal is not None:
-            retry = self.form_class(
-                self.request, initial={"username": form.cleaned_data["username"]}
-            )
-            context = self.get_context_data(form=retry, refusal=refusal)
-            return self.render_to_response(context, status=403)
+            return self.refused(form, user, refusal)
         return redirect(self.get_success_url())
+
+    def refused(
+        self, form: EmailAuthenticationForm, user: User, refusal: services.Refusal
+    ) -> HttpResponse:
+        """The sign-in page again, saying why, with status 403."""
+        retry = self.form_class(self.request, initial={"username": form.cleaned_data["username"]})
+        context = self.get_context_data(
+            form=retry, refusal=refusal, **self.refusal_context(user, refusal)
+        )
+        return self.render_to_response(context, status=403)
+
+    def refusal_context(self, user: User, refusal: services.Refusal) -> dict[str, object]:
+        """More for the refusal page about a user whose password was right. The portal, which
+        depends on this app and not the other way round, adds what they can do next."""
+        return {}
 
 
 @require_POST
@@ -32,20 +45,3 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         services.sign_out(request)
         messages.success(request, "You have signed out and freed your license.")
     return redirect("login")
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context: dict[str, object] = {"user": user}
-    if user.takes_seat:
-        company = user.company
-        context.update(
-            company=company,
-            capacity=selectors.capacity_of(company),
-            in_use=selectors.seats_in_use(company),
-            devices=selectors.open_sessions_of(user),
-            contact=selectors.contact_for(company),
-            current_session_key=request.session.session_key,
-        )
-    return render(request, "sessions_seats/home.html", context)

@@ -4,6 +4,7 @@ when FOUNDRY_REQUIRE_SERVICES=1 (CI sets it on the run that provides them)."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -118,3 +119,35 @@ def other_account_manager(other_company) -> User:
 @pytest.fixture
 def superuser(db) -> User:
     return User.objects.create_superuser("root@foundry.example", PASSWORD, full_name="Root")
+
+
+# --- Browser tests (tests/browser): Playwright driving Debian's Chromium against live_server ----
+# live_server + page: the Playwright event loop runs in the test thread, which also uses the ORM.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# The network is closed on CI machines: keep Chromium from trying to reach it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
+
+
+@pytest.fixture
+def company_admin(company) -> User:
+    from .factories import CompanyAdminFactory
+
+    return CompanyAdminFactory(company=company, email="admin@acme.example", full_name="Alex Admin")

@@ -114,3 +114,17 @@ def seated(user: User, devices: int = 1, idle: datetime.timedelta | None = None)
     for _ in range(devices):
         SeatSessionFactory(seat=seat, started_at=last, last_activity=last)
     return seat
+
+
+class CompanyAdminFactory(UserFactory):
+    """A company user with the company admin role."""
+
+    role = User.Role.ADMIN
+
+
+class SeatWishFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portal.SeatWish"
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.LazyAttribute(lambda wish: wish.user.company)

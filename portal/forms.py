@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import User
+
+from .services import UNSAVED_WORK_ACKNOWLEDGEMENT
+
+
+class ProofForm(forms.Form):
+    """The refusal page's signed token; checked by the service, not here."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=1000)
+
+
+class PickHolderForm(ProofForm):
+    seat = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class FreeSeatForm(PickHolderForm):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded in the audit log, with your name.",
+        error_messages={"required": "Say why you are signing this user out."},
+    )
+    acknowledge = forms.BooleanField(
+        label=UNSAVED_WORK_ACKNOWLEDGEMENT,
+        error_messages={"required": "Confirm that you understand unsaved work may be lost."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why you are signing this user out.")
+        return reason
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label="Search by name or email", required=False, max_length=100)
+
+
+class AddUserForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254)
+    full_name = forms.CharField(label="Full name", max_length=150)
+    role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError("A user with this email address already exists.")
+        return email
+
+    def clean_full_name(self) -> str:
+        name = self.cleaned_data["full_name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter the person's name.")
+        return name
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=User.Role.choices)
