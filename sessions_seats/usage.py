@@ -739,6 +739,7 @@ def build_attempts(
         if k < len(claims) and _local(claims[k][0]).date() == _local(at).date():
             hold = claims[k][1]  # held until the seat of the retry that worked (assumption 3)
         attempts.append(Attempt(at, user_id, hold, at >= start))
+    # Stable: at one instant, claims before refusals, each in the order they were recorded.
     attempts.sort(key=lambda a: a.at)
     return attempts
 
@@ -832,13 +833,16 @@ def load_history(
         SeatHistory(uid, claimed, last or claimed, released, reason)
         for uid, claimed, released, reason, last in _overlapping_seats(company, lo, until)
         .annotate(last_active=Max("sessions__last_activity"))
+        .order_by("claimed_at", "pk")
         .values_list("user_id", "claimed_at", "released_at", "release_reason", "last_active")
         .iterator(chunk_size=CHUNK)
     ]
     denials = list(
         LoginDenial.objects.filter(
             company=company, at__gte=lo, at__lt=until, reason=LoginDenial.Reason.SEATS_FULL
-        ).values_list("user_id", "at")
+        )
+        .order_by("at", "pk")
+        .values_list("user_id", "at")
     )
     return seats, denials
 
