@@ -917,8 +917,21 @@ def recommendation(report: UsageReport, simulation: Simulation) -> str:
             f"With {seats}, no sign-in was refused; at most {report.peak} "
             f"{'person was' if report.peak == 1 else 'people were'} signed in at once."
         )
+    # The capacity when people were refused: it may have changed within the period.
+    then = max(d.capacity for d in report.days if d.refused)
     verb = "was" if report.refused == 1 else "were"
-    sentence = f"With {seats}, {_n(report.refused, 'sign-in')} {verb} refused on {_n(report.refused_days, 'day')}."
+    sentence = (
+        f"With {_n(then, 'seat')}, {_n(report.refused, 'sign-in')} {verb} refused "
+        f"on {_n(report.refused_days, 'day')}."
+    )
+    baseline = simulation.get(capacity, simulation.actual_timeout).refused
+    if baseline == 0:
+        if then != capacity:
+            return f"{sentence} The {capacity} seats of today would have refused none."
+        return (
+            f"{sentence} Replayed with today's {simulation.actual_timeout}-minute idle timeout, "
+            "the same sign-ins would all have found a seat."
+        )
     enough = next(
         (
             c
@@ -930,7 +943,6 @@ def recommendation(report: UsageReport, simulation: Simulation) -> str:
     options = []
     if enough is not None:
         options.append(f"{_n(enough, 'seat')} would have refused none")
-    baseline = simulation.get(capacity, simulation.actual_timeout).refused
     shorter = [
         simulation.get(capacity, t)
         for t in simulation.timeouts

@@ -237,3 +237,26 @@ def test_simulation_only_replays_its_own_company(three_seats):
 
     assert simulation.attempts == 0
     assert {s.refused for s in simulation.scenarios} == {0}
+
+
+def test_recommendation_after_an_upgrade_within_the_period(three_seats):
+    _crowded_mornings(three_seats)
+    # The company moved to 10 seats (3 + 7 more) after the crowded days.
+    EntitlementFactory(
+        company=three_seats,
+        package=PackageFactory(seats=1),
+        quantity=7,
+        starts_on=datetime.date(2025, 3, 5),
+    )
+    now = at(0, day=10)
+    start, end = datetime.date(2025, 3, 3), datetime.date(2025, 3, 5)
+
+    text = recommendation(
+        usage_report(three_seats, start=start, end=end, now=now),
+        simulate(three_seats, start=start, end=end, now=now),
+    )
+
+    assert text == (
+        "With 3 seats, 5 sign-ins were refused on 2 days. The 10 seats of today would have "
+        "refused none."
+    )
