@@ -513,8 +513,12 @@ def _report_end(hi: datetime.datetime, now: datetime.datetime | None) -> datetim
 
 def _overlapping_seats(company: Company, lo: datetime.datetime, hi: datetime.datetime):
     """Seats held for a positive time within [lo, hi)."""
-    return Seat.objects.filter(company=company, claimed_at__lt=hi).filter(
-        Q(released_at__isnull=True) | (Q(released_at__gt=lo) & Q(released_at__gt=F("claimed_at")))
+    # The OR stays on released_at alone so that the (company, released_at) index serves both
+    # arms; zero-length seats (released as claimed) hold nothing and are left out.
+    return (
+        Seat.objects.filter(company=company, claimed_at__lt=hi)
+        .filter(Q(released_at__isnull=True) | Q(released_at__gt=lo))
+        .exclude(released_at__lte=F("claimed_at"))
     )
 
 
@@ -880,6 +884,9 @@ def simulate(
     if capacities is None:
         package_seats = LicensePackage.objects.values_list("seats", flat=True)
         ladder = catalogue_capacities(package_seats, max([*needed.values(), 1]))
+        # Far below today's capacity is not a question anyone asks ("do I have enough?"), and
+        # each capacity costs a replay per timeout.
+        ladder = [c for c in ladder if 2 * c >= actual_capacity]
         capacities = {*ladder, actual_capacity} if actual_capacity else set(ladder)
     caps = tuple(sorted(c for c in set(capacities) if c > 0))
 

@@ -186,7 +186,8 @@ def test_simulation_and_recommendation_of_a_crowded_company(
     assert simulation.attempts == 6 + 5
     assert (simulation.actual_capacity, simulation.actual_timeout) == (3, 30)
     assert simulation.timeouts == (10, 20, 30, 60)
-    assert simulation.capacities == (1, 2, 3, 4, 5)
+    # From half of today's capacity up to what nobody would have been refused with.
+    assert simulation.capacities == (2, 3, 4, 5)
     assert simulation.needed[30] == 5
     assert simulation.get(3, 30).refused == 5
     assert simulation.get(3, 30).refused_days == 2
