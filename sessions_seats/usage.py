@@ -953,7 +953,9 @@ def recommendation(report: UsageReport, simulation: Simulation) -> str:
     shorter = [
         simulation.get(capacity, t)
         for t in simulation.timeouts
-        if t < simulation.actual_timeout and simulation.get(capacity, t).refused < baseline
+        # Better than both the replay of today's setting and what really happened.
+        if t < simulation.actual_timeout
+        and simulation.get(capacity, t).refused < min(baseline, report.refused)
     ]
     if shorter:
         # Fewest refusals; among equals, the longest timeout (people lose their seat the least).
