@@ -124,6 +124,10 @@ class Seat(models.Model):
                 condition=Q(released_at__isnull=True),
                 name="seat_open_by_company",
             ),
+            # Usage reports and the ledger read one company's seats claimed, or released, in a
+            # period, among years of history.
+            models.Index(fields=["company", "claimed_at"], name="seat_company_claimed"),
+            models.Index(fields=["company", "released_at"], name="seat_company_released"),
         ]
         constraints = [
             models.UniqueConstraint(
