@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
     # CONCURRENTLY cannot run inside a transaction.
     atomic = False
 
-    dependencies = [("sessions_seats", "0002_license_catalogue")]
+    dependencies = [("sessions_seats", "0003_seat_logout_scheduled_at")]
 
     operations = [
         AddIndexWithoutLocking(
