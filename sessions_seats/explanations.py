@@ -17,8 +17,14 @@ def why_signed_out(seat_session: SeatSession) -> str | None:
         return f"You were signed out after {minutes} minutes of inactivity to free a license."
     if reason == EndReason.FORCED:
         at = date_format(timezone.localtime(seat_session.ended_at), "DATETIME_FORMAT")
+        by = seat_session.ended_by
+        who = (
+            f"{by.get_full_name()}, your company admin,"
+            if by is not None and by.company_id is not None
+            else "Support"
+        )
         return (
-            f"Support signed you out on {at} to free a license. "
+            f"{who} signed you out on {at} to free a license. "
             "Any unsaved work may have been lost; you can sign in again."
         )
     if reason == EndReason.LICENSE:

@@ -73,7 +73,9 @@ class SeatMiddleware:
             session[SEAT_TOUCHED_AT] = now
             return None
         ended = (
-            SeatSession.objects.select_related("seat__company").filter(pk=seat_session_id).first()
+            SeatSession.objects.select_related("seat__company", "ended_by")
+            .filter(pk=seat_session_id)
+            .first()
         )
         return self._sign_out(request, (ended and why_signed_out(ended)) or NO_SEAT_MESSAGE)
 
@@ -88,7 +90,7 @@ class SeatMiddleware:
         if not cookie_key or request.session.session_key is not None:
             return
         ended = (
-            SeatSession.objects.select_related("seat__company")
+            SeatSession.objects.select_related("seat__company", "ended_by")
             .filter(session_key=cookie_key, ended_at__isnull=False)
             .first()
         )

@@ -149,6 +149,7 @@ def end_sessions(
     *,
     now: datetime.datetime | None = None,
     delete_django_sessions: bool = True,
+    ended_by: User | None = None,
 ) -> Ended:
     """End these seat sessions (those still open) and release the seats they leave empty.
 
@@ -168,7 +169,9 @@ def end_sessions(
         if not rows:
             return Ended([], [])
         ids = [pk for pk, _, _ in rows]
-        SeatSession.objects.filter(pk__in=ids).update(ended_at=now, end_reason=reason)
+        SeatSession.objects.filter(pk__in=ids).update(
+            ended_at=now, end_reason=reason, ended_by=ended_by
+        )
         if delete_django_sessions:
             django_sessions.delete_sessions(key for _, key, _ in rows)
         released = _release_emptied_seats({seat_id for _, _, seat_id in rows}, reason, now)
@@ -176,7 +179,11 @@ def end_sessions(
 
 
 def end_seats(
-    seat_ids: Collection[int], reason: str, *, now: datetime.datetime | None = None
+    seat_ids: Collection[int],
+    reason: str,
+    *,
+    now: datetime.datetime | None = None,
+    ended_by: User | None = None,
 ) -> Ended:
     """End every open session of these seats and release them (forced logout, license ended)."""
     now = now or timezone.now()
@@ -186,7 +193,7 @@ def end_seats(
                 "pk", flat=True
             )
         )
-        ended = end_sessions(session_ids, reason, now=now)
+        ended = end_sessions(session_ids, reason, now=now, ended_by=ended_by)
         # A seat left without sessions (none should be) is released all the same.
         stragglers = _release_emptied_seats(
             set(seat_ids) - set(ended.released_seat_ids), reason, now

@@ -81,7 +81,7 @@ def _force_logout(
         for seat in Seat.objects.select_related("user", "company").filter(
             pk__in=[seat.pk for seat in seats], released_at__isnull=True
         ):
-            ended = seat_services.end_seats([seat.pk], EndReason.FORCED, now=now)
+            ended = seat_services.end_seats([seat.pk], EndReason.FORCED, now=now, ended_by=actor)
             if not ended.seats:
                 continue
             records.append(

@@ -14,7 +14,7 @@ from sessions_seats.models import SeatSession
 from sessions_seats.services import SEAT_TOUCHED_AT
 
 from .conftest import sign_in
-from .factories import StaffFactory
+from .factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +132,16 @@ def test_staff_need_no_seat_session(client, db):
     client.force_login(StaffFactory())
 
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_user_signed_out_by_their_company_admin_is_told_who(client, company, members):
+    from support.services import force_logout
+
+    admin = UserFactory(company=company, role="admin", full_name="Alex Admin")
+    sign_in(client, members[0])
+
+    force_logout(actor=admin, seats=[SeatSession.objects.get().seat], reason="Need the seat")
+
+    page = client.get(reverse("home"), follow=True).content.decode()
+    assert "Alex Admin, your company admin, signed you out on" in page
+    assert "Support signed you out" not in page
