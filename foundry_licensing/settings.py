@@ -130,6 +130,8 @@ DEFAULT_FROM_EMAIL = env(
 # --- Seats (the license engine) -------------------------------------------------------------
 # Minutes without activity after which a seat session is reaped; companies may override it.
 SEAT_IDLE_TIMEOUT_MINUTES = env.int("SEAT_IDLE_TIMEOUT_MINUTES", default=30)
+# How long before an idle sign-out the portal warns ("You will be signed out in 2:00").
+SEAT_IDLE_WARNING_SECONDS = env.int("SEAT_IDLE_WARNING_SECONDS", default=120)
 # Requests within this many seconds of the last recorded activity cost no database query.
 SEAT_ACTIVITY_WINDOW_SECONDS = env.int("SEAT_ACTIVITY_WINDOW_SECONDS", default=60)
 # How often beat runs the reaper, and how many seat sessions one reaper transaction ends.

@@ -26,7 +26,7 @@ from accounts.models import Company, User
 
 from . import django_sessions
 from .models import EndReason, LoginDenial, Seat, SeatSession
-from .selectors import Contact, capacity_of, contact_for, seats_in_use
+from .selectors import Contact, capacity_of, contact_for, idle_timeout_of, seats_in_use
 
 # Keys this engine keeps in the Django session of a company user.
 SEAT_SESSION_ID = "_seat_session_id"
@@ -141,6 +141,31 @@ def touch_seat_session(seat_session_id: int, now: datetime.datetime | None = Non
         last_activity=now or timezone.now()
     )
     return updated == 1
+
+
+# The browser counts down from the server's figure and its request takes a moment to arrive.
+IDLE_SIGN_OUT_SLACK = datetime.timedelta(seconds=5)
+
+
+def end_if_idle(seat_session_id: int, now: datetime.datetime | None = None) -> bool:
+    """End an open seat session as `idle` if its company's idle timeout has run out.
+
+    What the idle warning calls when its countdown reaches zero, so the sign-out happens then and
+    not at the reaper's next run. False (nothing changed) when the user was active meanwhile,
+    e.g. in another tab.
+    """
+    now = now or timezone.now()
+    seat_session = (
+        SeatSession.objects.select_related("seat__company")
+        .filter(pk=seat_session_id, ended_at__isnull=True)
+        .first()
+    )
+    if seat_session is None:
+        return False
+    timeout = datetime.timedelta(minutes=idle_timeout_of(seat_session.seat.company))
+    if now - seat_session.last_activity + IDLE_SIGN_OUT_SLACK < timeout:
+        return False
+    return end_sessions([seat_session.pk], EndReason.IDLE, now=now).sessions == 1
 
 
 def end_sessions(
