@@ -10,7 +10,7 @@ WARN = "warn"
 
 
 def default_warning_minutes() -> int:
-    return getattr(settings, "FORCE_LOGOUT_WARNING_MINUTES", 5)
+    return settings.FORCE_LOGOUT_WARNING_MINUTES
 
 
 class ForceLogoutForm(forms.Form):
