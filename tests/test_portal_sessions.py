@@ -39,8 +39,8 @@ def test_my_sessions_lists_each_device_and_marks_this_one(devices):
 
     for agent in ("Laptop Firefox", "Phone Safari", "Tablet Chrome"):
         assert agent in page
-    assert "Phone Safari</td>" not in page  # this device is marked
-    assert "Phone Safari <strong>(this device)</strong>" in page
+    assert "Laptop Firefox</span> <strong>(this device)" not in page
+    assert "Phone Safari</span> <strong>(this device)</strong>" in page
     assert "127.0.0.1" in page
     assert "Sign out all other devices" in page
 

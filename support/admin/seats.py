@@ -17,9 +17,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.text import Truncator
 
 from accounts.models import User
+from sessions_seats.devices import describe_user_agent
 from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat, SeatSession
 
 from .. import selectors, services
@@ -156,9 +156,10 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         if seat.latest_ip is None and not seat.latest_user_agent:
             return "—"
         return format_html(
-            "{}<br><small>{}</small>",
+            '{}<br><small title="{}">{}</small>',
             seat.latest_ip or "—",
-            Truncator(seat.latest_user_agent or "unknown browser").chars(60),
+            seat.latest_user_agent or "",
+            describe_user_agent(seat.latest_user_agent or ""),
         )
 
     # --- force logout -------------------------------------------------------------------------

@@ -16,6 +16,11 @@ from .helpers import sign_in_with_the_form
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def signed_in(page: Page, live_server, email: str) -> None:
+    sign_in_with_the_form(page, live_server.url, email)
+    expect(page.get_by_text(re.compile(r"\d+ of \d+ seats in use"))).to_be_visible()
+
+
 def seconds_left(seconds: int) -> None:
     """Make the signed-in seat session that many seconds short of the 30-minute idle timeout."""
     SeatSession.objects.filter(ended_at__isnull=True).update(
@@ -26,7 +31,7 @@ def seconds_left(seconds: int) -> None:
 def test_warning_appears_before_the_idle_timeout_and_stay_signed_in_keeps_the_seat(
     page: Page, live_server, members
 ):
-    sign_in_with_the_form(page, live_server.url, "user1@acme.example")
+    signed_in(page, live_server, "user1@acme.example")
     seconds_left(90)
     page.reload()
 
@@ -47,7 +52,7 @@ def test_warning_appears_before_the_idle_timeout_and_stay_signed_in_keeps_the_se
 def test_stay_signed_in_in_one_tab_closes_the_warning_in_the_others(
     page: Page, live_server, members
 ):
-    sign_in_with_the_form(page, live_server.url, "user1@acme.example")
+    signed_in(page, live_server, "user1@acme.example")
     other_tab = page.context.new_page()
     other_tab.goto(live_server.url + "/")
     seconds_left(90)
@@ -62,7 +67,7 @@ def test_stay_signed_in_in_one_tab_closes_the_warning_in_the_others(
 
 
 def test_countdown_reaching_zero_signs_out_with_the_reason(page: Page, live_server, members):
-    sign_in_with_the_form(page, live_server.url, "user1@acme.example")
+    signed_in(page, live_server, "user1@acme.example")
     seconds_left(3)
     page.reload()
 
@@ -75,7 +80,7 @@ def test_countdown_reaching_zero_signs_out_with_the_reason(page: Page, live_serv
 
 
 def test_log_out_from_the_warning(page: Page, live_server, members):
-    sign_in_with_the_form(page, live_server.url, "user1@acme.example")
+    signed_in(page, live_server, "user1@acme.example")
     seconds_left(90)
     page.reload()
 
@@ -86,7 +91,7 @@ def test_log_out_from_the_warning(page: Page, live_server, members):
 
 
 def test_unsaved_changes_ask_before_leaving_the_page(page: Page, live_server, company_admin):
-    sign_in_with_the_form(page, live_server.url, "admin@acme.example")
+    signed_in(page, live_server, "admin@acme.example")
     page.goto(live_server.url + "/security/users/add/")
     page.get_by_label("Full name").fill("Half typed")
     asked = []

@@ -1,0 +1,35 @@
+"""Short, human names for the browsers people sign in from ("Chrome on Windows")."""
+
+from __future__ import annotations
+
+import re
+
+# Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
+_BROWSERS = [
+    ("Edge", re.compile(r"Edg(e|A|iOS)?/")),
+    ("Opera", re.compile(r"OPR/|Opera")),
+    ("Firefox", re.compile(r"Firefox/|FxiOS/")),
+    ("Chrome", re.compile(r"Chrome/|CriOS/|Chromium/")),
+    ("Safari", re.compile(r"Safari/")),
+]
+_SYSTEMS = [
+    ("Android", re.compile(r"Android")),
+    ("iOS", re.compile(r"iPhone|iPad|iPod")),
+    ("Windows", re.compile(r"Windows")),
+    ("macOS", re.compile(r"Mac OS X|Macintosh")),
+    ("ChromeOS", re.compile(r"CrOS")),
+    ("Linux", re.compile(r"Linux|X11")),
+]
+
+
+def describe_user_agent(user_agent: str) -> str:
+    """ "Firefox on Linux", "Safari on iOS"; the raw string's start when nothing is recognised."""
+    if not user_agent:
+        return "Unknown browser"
+    browser = next((name for name, pattern in _BROWSERS if pattern.search(user_agent)), None)
+    system = next((name for name, pattern in _SYSTEMS if pattern.search(user_agent)), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or f"A browser on {system}"
+    return user_agent[:40]
