@@ -3,8 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
-
-from .services import UNSAVED_WORK_ACKNOWLEDGEMENT
+from support.services import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
 
 
 class ProofForm(forms.Form):
@@ -27,7 +26,7 @@ class FreeSeatForm(PickHolderForm):
     )
     acknowledge = forms.BooleanField(
         label=UNSAVED_WORK_ACKNOWLEDGEMENT,
-        error_messages={"required": "Confirm that you understand unsaved work may be lost."},
+        error_messages={"required": UNSAVED_WORK_NOT_ACKNOWLEDGED},
     )
 
     def clean_reason(self) -> str:

@@ -31,12 +31,6 @@ from .selectors import active_admin_count
 
 logger = logging.getLogger(__name__)
 
-# Said before anyone is signed out on purpose, and acknowledged by whoever does it.
-UNSAVED_WORK_WARNING = (
-    "Signing this user out ends every session they have open, on every device. "
-    "Any unsaved work in their browser may be lost."
-)
-UNSAVED_WORK_ACKNOWLEDGEMENT = "I understand that unsaved work may be lost."
 DEACTIVATION_REASON = "Deactivated by a company admin"
 
 

@@ -18,6 +18,11 @@ from accounts.models import User
 from sessions_seats import selectors as seat_selectors
 from sessions_seats.services import SEAT_SESSION_ID, Refusal, sign_out
 from sessions_seats.views import SeatLoginView
+from support.services import (
+    UNSAVED_WORK_ACKNOWLEDGEMENT,
+    UNSAVED_WORK_NOT_ACKNOWLEDGED,
+    UNSAVED_WORK_WARNING,
+)
 
 from . import proofs, selectors, services
 from .forms import AddUserForm, FreeSeatForm, PickHolderForm, ProofForm, RoleForm, UserSearchForm
@@ -105,7 +110,7 @@ def _render_free_seat_confirm(
         "form": form,
         "holder": holder,
         "admin": admin,
-        "warning": services.UNSAVED_WORK_WARNING,
+        "warning": UNSAVED_WORK_WARNING,
     }
     return render(request, "portal/free_seat_confirm.html", context, status=status)
 
@@ -232,8 +237,8 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "person": person,
         "role_form": RoleForm(initial={"role": person.role}),
         "devices": seat_selectors.open_sessions_of(person),
-        "warning": services.UNSAVED_WORK_WARNING,
-        "acknowledgement": services.UNSAVED_WORK_ACKNOWLEDGEMENT,
+        "warning": UNSAVED_WORK_WARNING,
+        "acknowledgement": UNSAVED_WORK_ACKNOWLEDGEMENT,
     }
     return render(request, "portal/user_detail.html", context)
 
@@ -260,7 +265,7 @@ def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
 def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     person = _company_user_or_404(request, user_id)
     if request.POST.get("acknowledge") != "on":
-        messages.error(request, "Confirm that you understand unsaved work may be lost.")
+        messages.error(request, UNSAVED_WORK_NOT_ACKNOWLEDGED)
         return redirect("portal:user", user_id=person.pk)
     try:
         signed_out = services.deactivate_user(actor=request.user, user=person)

@@ -5,6 +5,8 @@ import datetime
 from django import forms
 from django.conf import settings
 
+from .services import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
+
 NOW = "now"
 WARN = "warn"
 
@@ -44,11 +46,8 @@ class ForceLogoutForm(forms.Form):
         help_text="Only used when warning first.",
     )
     acknowledge = forms.BooleanField(
-        label=(
-            "I understand that they may lose unsaved work, and I have checked with the user "
-            "(or their company) first."
-        ),
-        error_messages={"required": "Confirm that you understand they may lose unsaved work."},
+        label=UNSAVED_WORK_ACKNOWLEDGEMENT,
+        error_messages={"required": UNSAVED_WORK_NOT_ACKNOWLEDGED},
     )
 
     @property

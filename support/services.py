@@ -23,6 +23,18 @@ from .models import ForcedLogout
 
 MAX_WARNING_DELAY = datetime.timedelta(hours=1)
 
+# Said before anyone is signed out on purpose (support's console and the portal alike), and
+# acknowledged by whoever does it.
+UNSAVED_WORK_WARNING = (
+    "Forcefully signing a user out can lose their unsaved work: it ends every session they have "
+    "open, on every device. Verify with the user (or their company) first."
+)
+UNSAVED_WORK_ACKNOWLEDGEMENT = (
+    "I understand that they may lose unsaved work, and I have checked with the user "
+    "(or their company) first."
+)
+UNSAVED_WORK_NOT_ACKNOWLEDGED = "Confirm that you understand they may lose unsaved work."
+
 
 @dataclass(frozen=True)
 class ScheduledLogout:

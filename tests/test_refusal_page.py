@@ -121,8 +121,11 @@ def test_picking_a_holder_shows_the_unsaved_work_warning(client, members, holder
     page = response.content.decode()
     assert response.status_code == 200
     assert f"Sign out {members[0].full_name}?" in page
-    assert "Any unsaved work in their browser may be lost." in page
-    assert "I understand that unsaved work may be lost." in page
+    assert "Forcefully signing a user out can lose their unsaved work" in page
+    assert (
+        "I understand that they may lose unsaved work, and I have checked with the user (or their company) first."
+        in page
+    )
     assert "25 minutes ago" in page
     # Only looking: nothing changed, the proof is not spent.
     assert not UsedSignInProof.objects.exists()
@@ -172,7 +175,7 @@ def test_reason_and_acknowledgement_are_required_and_nothing_changes_without_the
 
     assert no_reason.status_code == no_ack.status_code == 400
     assert "Say why you are signing this user out." in no_reason.content.decode()
-    assert "Confirm that you understand unsaved work may be lost." in no_ack.content.decode()
+    assert "Confirm that you understand they may lose unsaved work." in no_ack.content.decode()
     assert Seat.objects.filter(released_at__isnull=True).count() == 3
     assert not ForcedLogout.objects.exists()
     assert not UsedSignInProof.objects.exists()

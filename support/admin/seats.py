@@ -275,6 +275,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": "Force logout: are you sure?",
+            "warning": services.UNSAVED_WORK_WARNING,
             "subtitle": None,
             "opts": self.opts,
             "rows": rows,

@@ -67,7 +67,9 @@ def test_an_admin_adds_a_user_then_deactivates_a_signed_in_one(
     user1_row = page.get_by_role("row", name=re.compile("user1@acme.example"))
     expect(user1_row).to_contain_text("Holds a seat since")
     user1_row.get_by_role("link").click()
-    page.get_by_label("I understand that unsaved work may be lost.").check()
+    page.get_by_label(
+        "I understand that they may lose unsaved work, and I have checked with the user (or their company) first."
+    ).check()
     page.get_by_role("button", name=re.compile("^Deactivate")).click()
 
     expect(page.get_by_role("status")).to_contain_text("and signed them out everywhere")

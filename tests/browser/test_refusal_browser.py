@@ -70,16 +70,20 @@ def test_a_company_admin_frees_the_idlest_seat_and_gets_in(
     expect(
         page.get_by_role("heading", name=f"Sign out {full_company[1].full_name}?")
     ).to_be_visible()
-    expect(page.get_by_text("Any unsaved work in their browser may be lost.")).to_be_visible()
+    expect(
+        page.get_by_text("Forcefully signing a user out can lose their unsaved work")
+    ).to_be_visible()
     # The acknowledgement is required: without it, nothing happens.
     page.get_by_label("Reason").fill("Month-end close needs an admin")
     page.get_by_role("button", name="out and sign me in").click()
     expect(
-        page.get_by_text("Confirm that you understand unsaved work may be lost.")
+        page.get_by_text("Confirm that you understand they may lose unsaved work.")
     ).to_be_visible()
     assert Seat.objects.filter(company=company_admin.company, released_at__isnull=True).count() == 3
 
-    page.get_by_label("I understand that unsaved work may be lost.").check()
+    page.get_by_label(
+        "I understand that they may lose unsaved work, and I have checked with the user (or their company) first."
+    ).check()
     page.get_by_role("button", name="out and sign me in").click()
 
     expect(page.get_by_role("status")).to_contain_text(
