@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from sessions_seats import selectors as seat_selectors
+from sessions_seats.models import LoginDenial
 from sessions_seats.services import SEAT_SESSION_ID, Refusal, sign_out
 from sessions_seats.views import SeatLoginView
 
-from . import proofs, selectors, services
+from . import proofs, selectors, services, upgrades
 from .forms import AddUserForm, FreeSeatForm, PickHolderForm, ProofForm, RoleForm, UserSearchForm
 
 USERS_PER_PAGE = 20
@@ -60,6 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
             devices=seat_selectors.open_sessions_of(user),
             contact=seat_selectors.contact_for(company),
             current_session_key=request.session.session_key,
+            **upgrades.home_context(user),
         )
     return render(request, "portal/home.html", context)
 
@@ -72,8 +74,9 @@ class PortalLoginView(SeatLoginView):
 
     def refusal_context(self, user: User, refusal: Refusal) -> dict[str, object]:
         if not refusal.seats_full:
-            return {}
+            return self._license_request_context(user, refusal)
         context: dict[str, object] = {
+            **self._license_request_context(user, refusal),
             "wish_token": proofs.issue_proof(user, proofs.SEAT_WISH),
             "pending_wish": selectors.pending_wish_of(user),
             "refused_user": user,
@@ -85,6 +88,13 @@ class PortalLoginView(SeatLoginView):
                 proof_minutes=max(1, settings.PORTAL_SIGN_IN_PROOF_MAX_AGE_SECONDS // 60),
             )
         return context
+
+    def _license_request_context(self, user: User, refusal: Refusal) -> dict[str, object]:
+        """ "Request more licenses" when seats are full or no license is valid: company admins
+        get a proof to ask with; members are told whom to ask."""
+        if refusal.reason == LoginDenial.Reason.COMPANY_INACTIVE:
+            return {}
+        return upgrades.refusal_context(user)
 
 
 def _back_to_sign_in(request: HttpRequest, message: str) -> HttpResponse:
