@@ -85,9 +85,10 @@ class CompanyUsageAdminMixin:
         if form.is_valid():
             number = reports.page_number(request.GET.get("page"))
             context["page"] = reports.ledger_page(company, filters=form.filters, number=number)
-            context["csv_url"] = reverse("admin:accounts_company_ledger_csv", args=[company.pk]) + (
-                "?" + request.GET.urlencode() if request.GET else ""
-            )
+            query = request.GET.copy()
+            query.pop("page", None)
+            csv_url = reverse("admin:accounts_company_ledger_csv", args=[company.pk])
+            context["csv_url"] = csv_url + (f"?{query.urlencode()}" if query else "")
         else:
             status = 400
         request.current_app = self.admin_site.name
