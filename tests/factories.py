@@ -160,6 +160,7 @@ def past_seat(
 class UpgradeRequestFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "support.UpgradeRequest"
+        skip_postgeneration_save = True
 
     requested_by = factory.SubFactory(CompanyAdminFactory)
     company = factory.LazyAttribute(lambda r: r.requested_by.company)
