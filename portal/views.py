@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from sessions_seats import selectors as seat_selectors
-from sessions_seats.models import LoginDenial
 from sessions_seats.services import SEAT_SESSION_ID, Refusal, sign_out
 from sessions_seats.views import SeatLoginView
 
@@ -74,9 +73,10 @@ class PortalLoginView(SeatLoginView):
 
     def refusal_context(self, user: User, refusal: Refusal) -> dict[str, object]:
         if not refusal.seats_full:
-            return self._license_request_context(user, refusal)
+            return {}
         context: dict[str, object] = {
-            **self._license_request_context(user, refusal),
+            # "Request more licenses" (company admins) or whom to ask (members).
+            **upgrades.refusal_context(user),
             "wish_token": proofs.issue_proof(user, proofs.SEAT_WISH),
             "pending_wish": selectors.pending_wish_of(user),
             "refused_user": user,
@@ -88,13 +88,6 @@ class PortalLoginView(SeatLoginView):
                 proof_minutes=max(1, settings.PORTAL_SIGN_IN_PROOF_MAX_AGE_SECONDS // 60),
             )
         return context
-
-    def _license_request_context(self, user: User, refusal: Refusal) -> dict[str, object]:
-        """ "Request more licenses" when seats are full or no license is valid: company admins
-        get a proof to ask with; members are told whom to ask."""
-        if refusal.reason == LoginDenial.Reason.COMPANY_INACTIVE:
-            return {}
-        return upgrades.refusal_context(user)
 
 
 def _back_to_sign_in(request: HttpRequest, message: str) -> HttpResponse:
