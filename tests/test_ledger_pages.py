@@ -197,10 +197,6 @@ def test_admin_csv_rejects_bad_filters(company, support_agent):
 
 
 def test_admin_ledger_page_links_to_the_csv_with_the_same_filters(company, history, support_agent):
-    html = (
-        client_of(support_agent)
-        .get(admin_ledger(company), {"kind": "refused"})
-        .content.decode()
-    )
+    html = client_of(support_agent).get(admin_ledger(company), {"kind": "refused"}).content.decode()
 
     assert admin_ledger(company, csv_file=True) + "?kind=refused" in html
