@@ -31,7 +31,7 @@ def prefill(company: Company) -> tuple[dict, str]:
         initial = {"package": suggestion.package.pk, "quantity": suggestion.quantity}
         sentence += (
             f" To get there, add {suggestion.quantity} × {suggestion.package.name} "
-            f"({suggestion.seats_added} seats)."
+            f"({suggestion.seats_added} seat{'' if suggestion.seats_added == 1 else 's'})."
         )
     return initial, sentence
 
