@@ -8,6 +8,7 @@ Production sets DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -183,6 +184,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.notify_seat_wishes",
         "schedule": float(PORTAL_SEAT_WISH_INTERVAL_SECONDS),
         "options": {"expires": float(PORTAL_SEAT_WISH_INTERVAL_SECONDS)},
+    },
+    # Mondays at 07:00 (CELERY_TIMEZONE): last week's refusals to account managers and the
+    # company admins who opted in.
+    "weekly-refusals-digest": {
+        "task": "support.tasks.send_weekly_digest",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+        "options": {"expires": 6 * 3600.0},
     },
 }
 

@@ -23,7 +23,8 @@ from .models import UsedSignInProof
 
 FREE_SEAT = "free_seat"
 SEAT_WISH = "seat_wish"
-PURPOSES = (FREE_SEAT, SEAT_WISH)
+UPGRADE_REQUEST = "upgrade_request"
+PURPOSES = (FREE_SEAT, SEAT_WISH, UPGRADE_REQUEST)
 
 
 class ProofRefused(Exception):

@@ -1,12 +1,28 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from . import views
+from . import reports, views
 
 portal_patterns = [
     path("accounts/free-seat/", views.free_seat_pick, name="free_seat_pick"),
     path("accounts/free-seat/confirm/", views.free_seat, name="free_seat"),
     path("accounts/seat-wish/", views.seat_wish, name="seat_wish"),
+    path(
+        "accounts/request-licenses/",
+        reports.upgrade_request_from_refusal,
+        name="upgrade_request_from_refusal",
+    ),
+    path(
+        "accounts/request-licenses/send/",
+        reports.upgrade_request_from_refusal_send,
+        name="upgrade_request_from_refusal_send",
+    ),
+    path("licenses/usage/", reports.usage, name="usage"),
+    path("licenses/ledger/", reports.ledger, name="ledger"),
+    path("licenses/ledger.csv", reports.ledger_csv, name="ledger_csv"),
+    path("licenses/digest/", reports.digest_subscription, name="digest_subscription"),
+    path("licenses/request/", reports.upgrade_request, name="upgrade_request"),
+    path("licenses/requests/", reports.upgrade_requests, name="upgrade_requests"),
     path("security/users/", views.users, name="users"),
     path("security/users/add/", views.user_add, name="user_add"),
     path("security/users/<int:user_id>/", views.user_detail, name="user"),

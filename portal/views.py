@@ -24,7 +24,7 @@ from support.services import (
     UNSAVED_WORK_WARNING,
 )
 
-from . import proofs, selectors, services
+from . import proofs, selectors, services, upgrades
 from .forms import AddUserForm, FreeSeatForm, PickHolderForm, ProofForm, RoleForm, UserSearchForm
 
 USERS_PER_PAGE = 20
@@ -65,6 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
             devices=seat_selectors.open_sessions_of(user),
             contact=seat_selectors.contact_for(company),
             current_session_key=request.session.session_key,
+            **upgrades.home_context(user),
         )
     return render(request, "portal/home.html", context)
 
@@ -79,6 +80,8 @@ class PortalLoginView(SeatLoginView):
         if not refusal.seats_full:
             return {}
         context: dict[str, object] = {
+            # "Request more licenses" (company admins) or whom to ask (members).
+            **upgrades.refusal_context(user),
             "wish_token": proofs.issue_proof(user, proofs.SEAT_WISH),
             "pending_wish": selectors.pending_wish_of(user),
             "refused_user": user,

@@ -128,3 +128,47 @@ class SeatWishFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     company = factory.LazyAttribute(lambda wish: wish.user.company)
+
+
+# --- Usage history, license requests (usage pages, ledger, upgrade requests, digest) ------------
+
+
+def past_seat(
+    user: User,
+    *,
+    claimed_at: datetime.datetime,
+    hours: float = 1,
+    reason: str = "logout",
+    idle_minutes: int = 0,
+) -> Seat:
+    """A released seat of `user`, held `hours` from `claimed_at` on one device, last active
+    `idle_minutes` before the release."""
+    released = claimed_at + datetime.timedelta(hours=hours)
+    seat = SeatFactory(
+        user=user, claimed_at=claimed_at, released_at=released, release_reason=reason
+    )
+    SeatSessionFactory(
+        seat=seat,
+        started_at=claimed_at,
+        last_activity=released - datetime.timedelta(minutes=idle_minutes),
+        ended_at=released,
+        end_reason=reason,
+    )
+    return seat
+
+
+class UpgradeRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "support.UpgradeRequest"
+        skip_postgeneration_save = True
+
+    requested_by = factory.SubFactory(CompanyAdminFactory)
+    company = factory.LazyAttribute(lambda r: r.requested_by.company)
+    package = factory.SubFactory(PackageFactory, seats=10)
+    quantity = 1
+    note = "We keep hitting the limit."
+
+    @factory.post_generation
+    def requesters(self, create: bool, extracted, **kwargs) -> None:
+        if create:
+            self.requesters.add(*(extracted or [self.requested_by]))

@@ -20,10 +20,11 @@ from sessions_seats.selectors import idle_timeout_of
 from .. import selectors
 from .scoping import CompanyScopedMixin
 from .seats import EntitlementInline
+from .usage import CompanyUsageAdminMixin
 
 
 @admin.register(Company)
-class CompanyAdmin(CompanyScopedMixin, admin.ModelAdmin):
+class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
     company_path = ""
     list_display = [
         "name",
@@ -42,8 +43,9 @@ class CompanyAdmin(CompanyScopedMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "account_manager", "is_active"]}),
         ("Seats", {"fields": ["usage", "idle_timeout", "effective_idle_timeout", "seat_holders"]}),
+        ("Do they have enough licenses?", {"fields": ["usage_links"]}),
     ]
-    readonly_fields = ["usage", "effective_idle_timeout", "seat_holders"]
+    readonly_fields = ["usage", "effective_idle_timeout", "seat_holders", "usage_links"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
         return selectors.with_usage(super().get_queryset(request))
@@ -107,6 +109,21 @@ class CompanyAdmin(CompanyScopedMixin, admin.ModelAdmin):
         if company.pk is None:
             return "—"
         return f"{company.seats_in_use} of {company.capacity} seats in use"
+
+    @admin.display(description="usage")
+    def usage_links(self, company: Company) -> str:
+        if company.pk is None:
+            return "—"
+        requests = reverse("admin:support_upgraderequest_changelist")
+        return format_html(
+            '<a href="{}">Usage report</a> (peak vs capacity, refusals, sizing simulator) · '
+            '<a href="{}">Seat ledger</a> · <a href="{}?company__id__exact={}&amp;status=all">'
+            "License requests</a>",
+            reverse("admin:accounts_company_usage", args=[company.pk]),
+            reverse("admin:accounts_company_ledger", args=[company.pk]),
+            requests,
+            company.pk,
+        )
 
     @admin.display(description="idle timeout in effect")
     def effective_idle_timeout(self, company: Company) -> str:
