@@ -147,6 +147,10 @@ SUPPORT_CONTACT_EMAIL = env("SUPPORT_CONTACT_EMAIL", default="support@foundry.ex
 # --- Customer portal ------------------------------------------------------------------------
 # How long the refusal page's proof of a checked password stays usable (free a seat, get notified).
 PORTAL_SIGN_IN_PROOF_MAX_AGE_SECONDS = env.int("PORTAL_SIGN_IN_PROOF_MAX_AGE_SECONDS", default=300)
+# Where the portal is reached from outside: links in emails are built on it.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# The longest period a usage report or seat ledger page accepts.
+USAGE_REPORT_MAX_DAYS = env.int("USAGE_REPORT_MAX_DAYS", default=366)
 # How often beat checks whether people waiting for a seat can be told one is free.
 PORTAL_SEAT_WISH_INTERVAL_SECONDS = env.int("PORTAL_SEAT_WISH_INTERVAL_SECONDS", default=60)
 

@@ -35,7 +35,7 @@ LEDGER_PER_PAGE = 50
 
 def max_period_days() -> int:
     """The longest period a page accepts: the simulator replays it for every package size."""
-    return getattr(settings, "USAGE_REPORT_MAX_DAYS", 366)
+    return settings.USAGE_REPORT_MAX_DAYS
 
 
 class DateInput(forms.DateInput):

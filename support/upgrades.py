@@ -290,7 +290,7 @@ def _after_commit(task_name: str, **kwargs: object) -> None:
 
 def base_url() -> str:
     """Where links in emails point: the site's address, without a trailing slash."""
-    return getattr(settings, "PORTAL_BASE_URL", "http://localhost:8000").rstrip("/")
+    return settings.PORTAL_BASE_URL.rstrip("/")
 
 
 def email_staff_about(request_id: int, *, merged: bool) -> int:
