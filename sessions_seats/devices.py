@@ -1,8 +1,11 @@
-"""Short, human names for the browsers people sign in from ("Chrome on Windows")."""
+"""How devices and their activity are described to people: "Chrome on Windows", "idle 3 h 12 min"."""
 
 from __future__ import annotations
 
+import datetime
 import re
+
+from django.utils import timezone
 
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
 _BROWSERS = [
@@ -33,3 +36,20 @@ def describe_user_agent(user_agent: str) -> str:
     if browser or system:
         return browser or f"A browser on {system}"
     return user_agent[:40]
+
+
+def format_idle(since: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """ "idle 3 h 12 min" — how long ago `since` was, in the words staff read at a glance."""
+    if since is None:
+        return "no activity"
+    now = now or timezone.now()
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return "active now"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"idle {days} d {hours} h"
+    if hours:
+        return f"idle {hours} h {minutes} min"
+    return f"idle {minutes} min"

@@ -79,20 +79,3 @@ def likely_has_unsaved_work(seat: Seat, now: datetime.datetime | None = None) ->
     """Active on any device within the last few minutes (needs `open_sessions` loaded)."""
     now = now or timezone.now()
     return any(now - s.last_activity < LIKELY_UNSAVED_WORK for s in seat.open_sessions)
-
-
-def format_idle(since: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
-    """ "idle 3 h 12 min" — how long ago `since` was, in the words staff read at a glance."""
-    if since is None:
-        return "no activity"
-    now = now or timezone.now()
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    if minutes < 1:
-        return "active now"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"idle {days} d {hours} h"
-    if hours:
-        return f"idle {hours} h {minutes} min"
-    return f"idle {minutes} min"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions_seats import services
-from support.selectors import format_idle
+from sessions_seats.devices import format_idle
 
 from .factories import CompanyFactory, EntitlementFactory, SeatSessionFactory, UserFactory, seated
 

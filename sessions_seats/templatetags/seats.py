@@ -1,6 +1,8 @@
+import datetime
+
 from django import template
 
-from sessions_seats.devices import describe_user_agent
+from sessions_seats.devices import describe_user_agent, format_idle
 
 register = template.Library()
 
@@ -9,3 +11,9 @@ register = template.Library()
 def browser(user_agent: str | None) -> str:
     """{{ session.user_agent|browser }} → "Chrome on Windows"."""
     return describe_user_agent(user_agent or "")
+
+
+@register.filter
+def idle(since: datetime.datetime | None) -> str:
+    """{{ session.last_activity|idle }} → "active now", "idle 3 h 12 min"."""
+    return format_idle(since)

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Company
+from sessions_seats.devices import format_idle
 from sessions_seats.models import Entitlement
 from sessions_seats.selectors import idle_timeout_of
 
@@ -150,7 +151,7 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
                     seat.user.email,
                     seat.devices,
                     date_format(timezone.localtime(seat.claimed_at), "DATETIME_FORMAT"),
-                    selectors.format_idle(seat.last_active_at, now),
+                    format_idle(seat.last_active_at, now),
                 )
                 for seat in seats
             ),

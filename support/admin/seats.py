@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from accounts.models import User
-from sessions_seats.devices import describe_user_agent
+from sessions_seats.devices import describe_user_agent, format_idle
 from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat, SeatSession
 
 from .. import selectors, services
@@ -145,7 +145,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def activity_column(self, seat: Seat) -> str:
         if seat.released_at is not None:
             return f"released ({seat.get_release_reason_display().lower()})"
-        text = selectors.format_idle(seat.last_active_at)
+        text = format_idle(seat.last_active_at)
         if seat.logout_scheduled_at:
             at = date_format(timezone.localtime(seat.logout_scheduled_at), "TIME_FORMAT")
             return format_html("{}<br><strong>sign-out scheduled at {}</strong>", text, at)
@@ -266,7 +266,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                 "seat": seat,
                 "likely_unsaved_work": selectors.likely_has_unsaved_work(seat, now),
                 "devices": [
-                    {"session": s, "idle": selectors.format_idle(s.last_activity, now)}
+                    {"session": s, "idle": format_idle(s.last_activity, now)}
                     for s in seat.open_sessions
                 ],
             }

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from accounts.models import User
+from sessions_seats.devices import format_idle
 from sessions_seats.models import Seat
 
 from .. import selectors
@@ -83,6 +84,4 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
         )
         if seat is None:
             return "Not signed in."
-        return (
-            f"Signed in on {seat.devices} device(s), {selectors.format_idle(seat.last_active_at)}."
-        )
+        return f"Signed in on {seat.devices} device(s), {format_idle(seat.last_active_at)}."
