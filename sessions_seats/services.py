@@ -28,6 +28,10 @@ from . import django_sessions
 from .models import EndReason, LoginDenial, Seat, SeatSession
 from .selectors import Contact, capacity_of, contact_for, seats_in_use
 
+# The backend a session records when the caller proved who the user is some other way than
+# authenticate() (a sign-in proof, for instance); Axes' backend sits before it and logs in no one.
+_PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
 # Keys this engine keeps in the Django session of a company user.
 SEAT_SESSION_ID = "_seat_session_id"
 SEAT_TOUCHED_AT = "_seat_touched_at"
@@ -70,8 +74,9 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
     Staff sign in without a seat. For company users the claim, Django's login and the binding of
     the seat to the new session key commit together, so no seat exists without its session.
     """
+    backend = getattr(user, "backend", None) or _PASSWORD_BACKEND
     if not user.takes_seat:
-        django_login(request, user)
+        django_login(request, user, backend=backend)
         return None
 
     with transaction.atomic():
@@ -80,7 +85,7 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
         if isinstance(seat_or_refusal, Refusal):
             return seat_or_refusal  # the LoginDenial commits with this block
         # login() rotates the session key; the seat is bound to the key it leaves behind.
-        django_login(request, user)
+        django_login(request, user, backend=backend)
         request.session.save()
         now = timezone.now()
         seat_session = SeatSession.objects.create(
