@@ -170,7 +170,7 @@ SEAT_IDLE_TIMEOUT_MINUTES = env.int("SEAT_IDLE_TIMEOUT_MINUTES", default=30)
 SEAT_ACTIVITY_WINDOW_SECONDS = env.int("SEAT_ACTIVITY_WINDOW_SECONDS", default=60)
 # How often beat runs the reaper, and how many seat sessions one reaper transaction ends.
 SEAT_REAPER_INTERVAL_SECONDS = env.int("SEAT_REAPER_INTERVAL_SECONDS", default=60)
-SEAT_REAPER_BATCH_SIZE = env.int("SEAT_REAPER_BATCH_SIZE", default=500)
+SEAT_REAPER_BATCH_SIZE = env.int("SEAT_REAPER_BATCH_SIZE", default=2000)
 # Named on the refusal page when a company has no account manager.
 SUPPORT_CONTACT_NAME = env("SUPPORT_CONTACT_NAME", default="Foundry support")
 SUPPORT_CONTACT_EMAIL = env("SUPPORT_CONTACT_EMAIL", default="support@foundry.example")

@@ -26,7 +26,7 @@ from accounts.models import Company, User
 
 from . import django_sessions
 from .models import EndReason, LoginDenial, Seat, SeatSession
-from .selectors import Contact, capacity_of, contact_for, seats_in_use
+from .selectors import Contact, capacity_expression, contact_for, seats_in_use
 
 # The backend a session records when the caller proved who the user is some other way than
 # authenticate() (a sign-in proof, for instance); Axes' backend sits before it and logs in no one.
@@ -80,13 +80,22 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
         return None
 
     with transaction.atomic():
-        company = Company.objects.select_for_update().get(pk=user.company_id)
+        # The capacity comes with the lock, in one round trip: entitlements are not changed
+        # under the company's lock, so reading them in the same statement loses nothing.
+        company = (
+            Company.objects.select_for_update()
+            .annotate(capacity_now=capacity_expression())
+            .get(pk=user.company_id)
+        )
         seat_or_refusal = _claim_locked(company, user)
         if isinstance(seat_or_refusal, Refusal):
             return seat_or_refusal  # the LoginDenial commits with this block
-        # login() rotates the session key; the seat is bound to the key it leaves behind.
+        # login() rotates the session key; the seat is bound to the key it leaves behind. The
+        # rotation has already stored the new session in this transaction for stores that keep
+        # rows (and those are the ones whose key exists only once saved): save only if need be.
         django_login(request, user, backend=backend)
-        request.session.save()
+        if request.session.session_key is None:
+            request.session.save()
         now = timezone.now()
         seat_session = SeatSession.objects.create(
             seat=seat_or_refusal,
@@ -103,7 +112,7 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
 
 def _claim_locked(company: Company, user: User) -> Seat | Refusal:
     """With the company row locked: the user's open seat, a new one, or a recorded refusal."""
-    capacity = capacity_of(company)
+    capacity = company.capacity_now
     if not company.is_active:
         return _refuse(company, user, LoginDenial.Reason.COMPANY_INACTIVE, capacity)
     if capacity == 0:
