@@ -52,12 +52,12 @@ def _postgres_admin_connect(url: str):
     )
 
 
-def create_bench_database(keep: bool = False) -> BenchDatabase:
+def create_bench_database(keep: bool = False, suffix: str = "_bench") -> BenchDatabase:
     """A fresh, empty database for this run, and how to drop it."""
     source = os.environ.get("DATABASE_URL", "")
     if source.startswith(("postgres://", "postgresql://", "pgsql://")):
         parts = urlsplit(source)
-        name = f"{parts.path.lstrip('/')}_bench"
+        name = f"{parts.path.lstrip('/')}{suffix}"
         bench_url = urlunsplit(parts._replace(path=f"/{name}"))
         with _postgres_admin_connect(source) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
