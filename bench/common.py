@@ -7,6 +7,7 @@ created at the start and dropped at the end.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -91,7 +92,11 @@ def setup_django(database_url: str) -> None:
     os.environ["DJANGO_DEBUG"] = "False"
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ.setdefault("FOUNDRY_VAR_DIR", tempfile.mkdtemp(prefix="foundry-bench-var-"))
+    if "FOUNDRY_VAR_DIR" not in os.environ:
+        # Settings create this folder; children inherit it, the process that made it removes it.
+        var_dir = tempfile.mkdtemp(prefix="foundry-bench-var-")
+        os.environ["FOUNDRY_VAR_DIR"] = var_dir
+        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
     os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foundry_licensing.settings")
     if str(ROOT) not in sys.path:
