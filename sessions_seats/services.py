@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -219,12 +218,14 @@ def _release_emptied_seats(seat_ids: set[int], reason: str, now: datetime.dateti
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    open_session = SeatSession.objects.filter(seat_id=OuterRef("pk"), ended_at__isnull=True)
-    emptied = list(
-        Seat.objects.filter(pk__in=candidates)
-        .exclude(Exists(open_session))
-        .values_list("pk", flat=True)
+    # Which still have an open session, looked up by seat id (the foreign key's index): an
+    # anti-join here made PostgreSQL scan every open session once per batch.
+    still_open = set(
+        SeatSession.objects.filter(seat_id__in=candidates, ended_at__isnull=True).values_list(
+            "seat_id", flat=True
+        )
     )
+    emptied = [pk for pk in candidates if pk not in still_open]
     Seat.objects.filter(pk__in=emptied).update(released_at=now, release_reason=reason)
     return emptied
 
