@@ -149,8 +149,7 @@ def app_env(database_url: str, folder: Path, **extra: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database_url,
         "DJANGO_DEBUG": "False",
-        "DJANGO_SECRET_KEY": os.environ.get(common.BENCH_DB_ENV + "_SECRET")
-        or secrets.token_urlsafe(50),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_LOG_LEVEL": "WARNING",
         "FOUNDRY_VAR_DIR": str(folder / "var"),
@@ -315,11 +314,6 @@ class Browser:
 
 
 # --- Database -----------------------------------------------------------------------------------
-
-
-def own_database(suffix: str = "_load") -> common.BenchDatabase:
-    """A database of this script's own, next to DATABASE_URL's (PostgreSQL only)."""
-    return common.create_bench_database(suffix=suffix)
 
 
 def seed_company(slug: str, seats: int, users: int) -> tuple[object, list[str]]:
