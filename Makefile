@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint format migrate demo reap clean help
+.PHONY: run test lint format migrate demo reap clean help bench
 
 help:
 	@echo "make run [PORT=8000]  set up, load demo data, start web + Celery worker + beat"
 	@echo "make test             run the whole test suite"
 	@echo "make lint / format    ruff check and format"
+	@echo "make bench [N=100000] benchmarks against Django baselines (last line: JSON)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +49,10 @@ reap: $(VENV)/.run-deps
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache test-artifacts
+
+# Benchmarks against Django's own baselines; PostgreSQL when DATABASE_URL is set, else SQLite.
+# Works in a throwaway database. `make bench N=10000` for a smaller reap size.
+N ?= 100000
+ROUNDS ?= 300
+bench: $(VENV)/.run-deps
+	$(BIN)/python bench/run.py --n $(N) --rounds $(ROUNDS)

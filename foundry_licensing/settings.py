@@ -5,10 +5,12 @@ Production sets DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG
 `.env.example` documents every variable.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,7 +24,11 @@ VAR_DIR = Path(env("FOUNDRY_VAR_DIR", default=str(BASE_DIR / "var")))
 # --- Core -----------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # The default key is only good for development; production must set DJANGO_SECRET_KEY.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-dev-only-change-me")
+_DEV_SECRET_KEY = "django-insecure-dev-only-change-me"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
+    # A known key signs sessions and password-reset tokens anyone could forge: refuse to start.
+    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is False.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -37,6 +43,7 @@ INSTALLED_APPS = [
     "sessions_seats",
     "support",
     "portal",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "sessions_seats.middleware.SeatMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout flagged during the view into the response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "foundry_licensing.urls"
@@ -84,8 +93,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and sessions ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# ModelBackend finds users through UserManager.get_by_natural_key: email, any case.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes first: it refuses a locked-out email/ip pair before any password is checked. ModelBackend
+# then finds users through UserManager.get_by_natural_key: email, any case.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -106,9 +119,32 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
-if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+_BEHIND_TLS_PROXY = env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
+if _BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Brute force (django-axes) --------------------------------------------------------------
+# An email/ip pair is locked after AXES_FAILURE_LIMIT failed sign-ins, for AXES_COOLOFF_MINUTES
+# (counted from the last failure). Staff unlock early in the admin (Axes: access attempts).
+# Locking the pair (not the email alone) keeps an attacker from locking a real user out from
+# elsewhere. The lockout is decided before the password is checked, so it never claims a seat.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The sign-in form posts the email as `username`; emails match whatever their case.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "sessions_seats.lockout.username_of"
+# REMOTE_ADDR, or behind a proxy the address it saw (see sessions_seats.lockout.client_ip).
+AXES_CLIENT_IP_CALLABLE = "sessions_seats.lockout.client_ip"
+# How many proxies of ours append to X-Forwarded-For; 0 (not behind a proxy): it is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if _BEHIND_TLS_PROXY else 0)
+# The sign-in page again, saying why, with status 429.
+AXES_LOCKOUT_CALLABLE = "sessions_seats.lockout.locked_out"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -137,7 +173,7 @@ SEAT_IDLE_WARNING_SECONDS = env.int("SEAT_IDLE_WARNING_SECONDS", default=120)
 SEAT_ACTIVITY_WINDOW_SECONDS = env.int("SEAT_ACTIVITY_WINDOW_SECONDS", default=60)
 # How often beat runs the reaper, and how many seat sessions one reaper transaction ends.
 SEAT_REAPER_INTERVAL_SECONDS = env.int("SEAT_REAPER_INTERVAL_SECONDS", default=60)
-SEAT_REAPER_BATCH_SIZE = env.int("SEAT_REAPER_BATCH_SIZE", default=500)
+SEAT_REAPER_BATCH_SIZE = env.int("SEAT_REAPER_BATCH_SIZE", default=2000)
 # The default countdown of support's "warn the user, then sign out" (1..60 minutes).
 FORCE_LOGOUT_WARNING_MINUTES = env.int("FORCE_LOGOUT_WARNING_MINUTES", default=5)
 # Named on the refusal page when a company has no account manager.

@@ -6,7 +6,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Company, User
@@ -32,6 +33,20 @@ def capacity_of(company: Company, on: datetime.date | None = None) -> int:
         .aggregate(seats=Sum(F("package__seats") * F("quantity")))["seats"]
     )
     return total or 0
+
+
+def capacity_expression(on: datetime.date | None = None) -> Coalesce:
+    """`capacity_of` as an annotation of Company rows (`OuterRef("pk")` is the company)."""
+    day = on or timezone.localdate()
+    seats = (
+        Entitlement.objects.filter(company=OuterRef("pk"))
+        .valid_on(day)
+        .order_by()
+        .values("company")
+        .annotate(seats=Sum(F("package__seats") * F("quantity")))
+        .values("seats")
+    )
+    return Coalesce(Subquery(seats), 0)
 
 
 def seats_in_use(company: Company) -> int:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -26,7 +25,11 @@ from accounts.models import Company, User
 
 from . import django_sessions
 from .models import EndReason, LoginDenial, Seat, SeatSession
-from .selectors import Contact, capacity_of, contact_for, idle_timeout_of, seats_in_use
+from .selectors import Contact, capacity_expression, contact_for, idle_timeout_of, seats_in_use
+
+# The backend a session records when the caller proved who the user is some other way than
+# authenticate() (a sign-in proof, for instance); Axes' backend sits before it and logs in no one.
+_PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 # Keys this engine keeps in the Django session of a company user.
 SEAT_SESSION_ID = "_seat_session_id"
@@ -70,18 +73,28 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
     Staff sign in without a seat. For company users the claim, Django's login and the binding of
     the seat to the new session key commit together, so no seat exists without its session.
     """
+    backend = getattr(user, "backend", None) or _PASSWORD_BACKEND
     if not user.takes_seat:
-        django_login(request, user)
+        django_login(request, user, backend=backend)
         return None
 
     with transaction.atomic():
-        company = Company.objects.select_for_update().get(pk=user.company_id)
+        # The capacity comes with the lock, in one round trip: entitlements are not changed
+        # under the company's lock, so reading them in the same statement loses nothing.
+        company = (
+            Company.objects.select_for_update()
+            .annotate(capacity_now=capacity_expression())
+            .get(pk=user.company_id)
+        )
         seat_or_refusal = _claim_locked(company, user)
         if isinstance(seat_or_refusal, Refusal):
             return seat_or_refusal  # the LoginDenial commits with this block
-        # login() rotates the session key; the seat is bound to the key it leaves behind.
-        django_login(request, user)
-        request.session.save()
+        # login() rotates the session key; the seat is bound to the key it leaves behind. The
+        # rotation has already stored the new session in this transaction for stores that keep
+        # rows (and those are the ones whose key exists only once saved): save only if need be.
+        django_login(request, user, backend=backend)
+        if request.session.session_key is None:
+            request.session.save()
         now = timezone.now()
         seat_session = SeatSession.objects.create(
             seat=seat_or_refusal,
@@ -98,7 +111,7 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
 
 def _claim_locked(company: Company, user: User) -> Seat | Refusal:
     """With the company row locked: the user's open seat, a new one, or a recorded refusal."""
-    capacity = capacity_of(company)
+    capacity = company.capacity_now
     if not company.is_active:
         return _refuse(company, user, LoginDenial.Reason.COMPANY_INACTIVE, capacity)
     if capacity == 0:
@@ -237,12 +250,14 @@ def _release_emptied_seats(seat_ids: set[int], reason: str, now: datetime.dateti
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    open_session = SeatSession.objects.filter(seat_id=OuterRef("pk"), ended_at__isnull=True)
-    emptied = list(
-        Seat.objects.filter(pk__in=candidates)
-        .exclude(Exists(open_session))
-        .values_list("pk", flat=True)
+    # Which still have an open session, looked up by seat id (the foreign key's index): an
+    # anti-join here made PostgreSQL scan every open session once per batch.
+    still_open = set(
+        SeatSession.objects.filter(seat_id__in=candidates, ended_at__isnull=True).values_list(
+            "seat_id", flat=True
+        )
     )
+    emptied = [pk for pk in candidates if pk not in still_open]
     Seat.objects.filter(pk__in=emptied).update(released_at=now, release_reason=reason)
     return emptied
 
