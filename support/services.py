@@ -36,6 +36,10 @@ UNSAVED_WORK_ACKNOWLEDGEMENT = (
 UNSAVED_WORK_NOT_ACKNOWLEDGED = "Confirm that you understand they may lose unsaved work."
 
 
+class SchedulingUnavailable(Exception):
+    """A warned sign-out could not be scheduled (the broker is down); nothing was changed."""
+
+
 @dataclass(frozen=True)
 class ScheduledLogout:
     """What `schedule_force_logout` set up: these seats end at `at`."""
@@ -127,7 +131,8 @@ def schedule_force_logout(
 
     The same checks as `force_logout` apply now, and again when the time comes (the actor may
     have lost the permission meanwhile). The task is sent only once the schedule is committed, so
-    it cannot run before the seats are marked.
+    it cannot run before the seats are marked; if it cannot be sent, the countdown is taken back
+    and SchedulingUnavailable raised, so no countdown is left that nothing would end.
     """
     seats = list(seats)
     reason = _check_request(actor, seats, reason)
@@ -148,7 +153,18 @@ def schedule_force_logout(
                 "requested_by": requested_by.strip(),
                 "warned_at": now.isoformat(),
             }
-            transaction.on_commit(lambda: end_scheduled_logout.apply_async(kwargs=kwargs, eta=at))
+
+            def send() -> None:
+                try:
+                    end_scheduled_logout.apply_async(kwargs=kwargs, eta=at)
+                except Exception as error:
+                    seat_services.cancel_scheduled_logout(seat_ids)
+                    raise SchedulingUnavailable(
+                        "The task queue is unavailable, so the countdown was not started and "
+                        "nobody will be signed out. Try again, or sign them out now."
+                    ) from error
+
+            transaction.on_commit(send)
     return ScheduledLogout(seat_ids, at)
 
 

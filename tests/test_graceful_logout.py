@@ -240,3 +240,23 @@ def test_real_worker_on_redis_ends_the_seat_when_the_countdown_runs_out():
     seat.refresh_from_db()
     assert seat.release_reason == "forced"
     assert ForcedLogout.objects.get().target == seat.user
+
+
+# Transactional: the task is sent on a real commit, inside the admin's request.
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_outage_takes_the_countdown_back_and_says_so(members, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(**kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.end_scheduled_logout, "apply_async", broker_down)
+    seat = seated(members[0])
+
+    page = schedule_from_admin(StaffFactory(is_superuser=True), seat).content.decode()
+
+    assert "The task queue is unavailable, so the countdown was not started" in page
+    seat.refresh_from_db()
+    assert seat.logout_scheduled_at is None
+    assert seat.released_at is None
+    assert not ForcedLogout.objects.exists()

@@ -226,13 +226,17 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def _act(self, request: HttpRequest, seats: list[Seat], form: ForceLogoutForm) -> None:
         data = form.cleaned_data
         if form.warn_first:
-            scheduled = services.schedule_force_logout(
-                actor=request.user,
-                seats=seats,
-                reason=data["reason"],
-                requested_by=data["requested_by"],
-                delay=form.delay,
-            )
+            try:
+                scheduled = services.schedule_force_logout(
+                    actor=request.user,
+                    seats=seats,
+                    reason=data["reason"],
+                    requested_by=data["requested_by"],
+                    delay=form.delay,
+                )
+            except services.SchedulingUnavailable as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
             at = date_format(timezone.localtime(scheduled.at), "TIME_FORMAT")
             for seat in seats:
                 if seat.pk in scheduled.seat_ids:
