@@ -26,17 +26,17 @@ class Contact:
 
 def capacity_of(company: Company, on: datetime.date | None = None) -> int:
     """Seats a company may use on a day: package seats × quantity over entitlements valid then."""
-    day = on or timezone.localdate()
-    total = (
-        Entitlement.objects.filter(company=company)
-        .valid_on(day)
-        .aggregate(seats=Sum(F("package__seats") * F("quantity")))["seats"]
+    return (
+        Company.objects.filter(pk=company.pk)
+        .annotate(capacity=capacity_expression(on))
+        .values_list("capacity", flat=True)
+        .get()
     )
-    return total or 0
 
 
 def capacity_expression(on: datetime.date | None = None) -> Coalesce:
-    """`capacity_of` as an annotation of Company rows (`OuterRef("pk")` is the company)."""
+    """The capacity rule as an annotation of Company rows (`OuterRef("pk")` is the company), so
+    a claim reads it in the same statement that locks the company."""
     day = on or timezone.localdate()
     seats = (
         Entitlement.objects.filter(company=OuterRef("pk"))
