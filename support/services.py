@@ -203,17 +203,26 @@ def end_scheduled_logout(
     warned_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> ScheduledOutcome:
-    """Sign out the holders of those of `seat_ids` whose scheduled logout has come."""
+    """Sign out the holders of those of `seat_ids` whose scheduled logout has come.
+
+    If the actor is gone or may no longer do it, nobody is signed out and the countdown is
+    taken back: a banner must not sit at 0:00 for a sign-out that will never come.
+    """
     due = seat_services.due_for_logout(seat_ids, now=now)
-    actor = User.objects.filter(pk=actor_id).first()
-    if not due or actor is None:
-        # Nobody left to sign out, or nobody to answer for it: the audit needs an actor.
+    if not due:
         return ScheduledOutcome([], len(set(seat_ids)))
-    records = _force_logout(
-        actor=actor,
-        seats=Seat.objects.filter(pk__in=due),
-        reason=reason,
-        requested_by=requested_by,
-        warned_at=warned_at,
-    )
+    actor = User.objects.filter(pk=actor_id).first()
+    try:
+        if actor is None:
+            raise PermissionDenied("The person who scheduled this sign-out no longer exists.")
+        records = _force_logout(
+            actor=actor,
+            seats=Seat.objects.filter(pk__in=due),
+            reason=reason,
+            requested_by=requested_by,
+            warned_at=warned_at,
+        )
+    except PermissionDenied:
+        seat_services.cancel_scheduled_logout(due)
+        raise
     return ScheduledOutcome(records, len(set(seat_ids)) - len(records))

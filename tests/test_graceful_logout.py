@@ -162,7 +162,27 @@ def test_an_actor_who_lost_the_permission_meanwhile_signs_nobody_out(members, su
 
     with pytest.raises(services.PermissionDenied):
         services.end_scheduled_logout(seat_ids=[seat.pk], actor_id=support_agent.pk, reason="r")
-    assert Seat.objects.get(pk=seat.pk).released_at is None
+    seat.refresh_from_db()
+    assert seat.released_at is None
+    # The countdown is taken back rather than left at 0:00 for good.
+    assert seat.logout_scheduled_at is None
+
+
+@pytest.mark.django_db
+def test_an_actor_deleted_meanwhile_signs_nobody_out_and_the_countdown_goes(members):
+    actor = StaffFactory(is_superuser=True)
+    seat = seated(members[0])
+    services.schedule_force_logout(
+        actor=actor, seats=[seat], reason="r", delay=datetime.timedelta(minutes=1)
+    )
+    actor_id = actor.pk
+    actor.delete()
+    make_due(seat)
+
+    with pytest.raises(services.PermissionDenied):
+        services.end_scheduled_logout(seat_ids=[seat.pk], actor_id=actor_id, reason="r")
+    seat.refresh_from_db()
+    assert (seat.released_at, seat.logout_scheduled_at) == (None, None)
 
 
 @pytest.mark.django_db
