@@ -28,7 +28,10 @@ def why_signed_out(seat_session: SeatSession) -> str | None:
             "Any unsaved work may have been lost; you can sign in again."
         )
     if reason == EndReason.LICENSE:
-        return "You were signed out because your company has no valid license any more."
+        return (
+            "You were signed out because your company's license ended or no longer covers "
+            "everyone signed in. Ask your company admin about more licenses."
+        )
     if reason == EndReason.EXPIRED:
         return "Your session expired. Please sign in again."
     return None

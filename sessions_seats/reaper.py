@@ -1,7 +1,9 @@
 """Which seat sessions the reaper ends, and why; the ending itself is `services.end_sessions`.
 
 Three kinds, in this order:
-- `license`: every open session of a company that is inactive or has no entitlement valid today;
+- `license`: every open session of a company that is inactive or has no entitlement valid today,
+             then, where a license shrank below the seats in use, the surplus seats (longest idle
+             first, under the company's lock: `services.end_surplus_seats`);
 - `expired`: open sessions whose Django session is gone (deleted, or past its expiry date);
 - `idle`:    open sessions inactive for longer than their company's idle timeout.
 
@@ -17,14 +19,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Company
 
 from . import django_sessions
 from .models import EndReason, Entitlement, Seat, SeatSession
-from .services import end_sessions
+from .selectors import capacity_expression
+from .services import end_sessions, end_surplus_seats
 
 
 @dataclass
@@ -66,8 +70,42 @@ def reap_idle_seats(
             report.seats_released += ended.seats
             if progress and ended.sessions:
                 progress(reason, ended_here)
+        if reason == EndReason.LICENSE:
+            ended_here += _end_surplus(now, batch_size, report)
         report.sessions[str(reason)] = ended_here
     return report
+
+
+def _end_surplus(now: datetime.datetime, batch_size: int, report: ReapReport) -> int:
+    """Seats over a reduced capacity; the count is checked again under each company's lock."""
+    ended_here = 0
+    for company_id in _over_capacity(now):
+        while True:
+            ended = end_surplus_seats(company_id, limit=batch_size, now=now)
+            ended_here += ended.sessions
+            report.seats_released += ended.seats
+            if ended.seats < batch_size:
+                break
+    return ended_here
+
+
+def _over_capacity(now: datetime.datetime) -> list[int]:
+    in_use = (
+        Seat.objects.filter(company=OuterRef("pk"), released_at__isnull=True)
+        .order_by()
+        .values("company")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return list(
+        Company.objects.filter(is_active=True)
+        .annotate(
+            in_use=Coalesce(Subquery(in_use), 0),
+            capacity_now=capacity_expression(timezone.localdate(now)),
+        )
+        .filter(in_use__gt=F("capacity_now"))
+        .values_list("pk", flat=True)
+    )
 
 
 def _open_sessions() -> QuerySet[SeatSession]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.db import transaction
+from django.db.models import F, Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -237,6 +238,35 @@ def end_seats(
             set(seat_ids) - set(ended.released_seat_ids), reason, now
         )
     return Ended(ended.session_ids, ended.released_seat_ids + stragglers)
+
+
+def end_surplus_seats(
+    company_id: int, *, limit: int, now: datetime.datetime | None = None
+) -> Ended:
+    """End up to `limit` of a company's seats beyond its capacity, longest idle first (`license`).
+
+    A license that ended or shrank must not leave more people signed in than the company now
+    pays for. Under the company's lock, like a claim, so the count cannot move meanwhile.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        company = (
+            Company.objects.select_for_update()
+            .annotate(capacity_now=capacity_expression(timezone.localdate(now)))
+            .get(pk=company_id)
+        )
+        capacity = company.capacity_now if company.is_active else 0
+        open_seats = Seat.objects.filter(company=company, released_at__isnull=True)
+        surplus = min(open_seats.count() - capacity, limit)
+        if surplus <= 0:
+            return Ended([], [])
+        last_active = Max("sessions__last_activity", filter=Q(sessions__ended_at__isnull=True))
+        ids = list(
+            open_seats.annotate(last_active=last_active)
+            .order_by(F("last_active").asc(nulls_first=True), "claimed_at", "pk")
+            .values_list("pk", flat=True)[:surplus]
+        )
+        return end_seats(ids, EndReason.LICENSE, now=now)
 
 
 def _release_emptied_seats(seat_ids: set[int], reason: str, now: datetime.datetime) -> list[int]:

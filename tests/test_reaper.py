@@ -13,6 +13,7 @@ from sessions_seats.models import Seat, SeatSession
 from .factories import (
     CompanyFactory,
     EntitlementFactory,
+    PackageFactory,
     SeatFactory,
     SeatSessionFactory,
     UserFactory,
@@ -129,7 +130,8 @@ def test_reaping_twice_ends_nothing_more(company):
     assert SeatSession.objects.filter(end_reason="idle", ended_at=NOW).count() == 3
 
 
-def test_reaper_works_in_batches(company, django_assert_max_num_queries):
+def test_reaper_works_in_batches(db):
+    company = EntitlementFactory(package=PackageFactory(seats=10)).company
     for _ in range(7):
         open_session(company, 60)
 
@@ -172,3 +174,34 @@ def test_celery_task_runs_the_reaper(company):
     result = tasks.reap_idle_seats.apply().get()
 
     assert result == {"license": 0, "expired": 0, "idle": 1, "seats_released": 1}
+
+
+def test_seats_over_a_reduced_capacity_end_longest_idle_first(db):
+    company = CompanyFactory()
+    EntitlementFactory(company=company, package=PackageFactory(seats=3))
+    ending = EntitlementFactory(company=company, package=PackageFactory(seats=3))
+    sessions = {idle: open_session(company, idle) for idle in (1, 2, 3, 10, 20, 25)}
+    ending.ends_on = timezone.localdate() - datetime.timedelta(days=1)
+    ending.starts_on = ending.ends_on - datetime.timedelta(days=30)
+    ending.save()
+
+    report = reaper.reap_idle_seats(now=NOW)
+
+    assert report.sessions["license"] == 3
+    ended = set(SeatSession.objects.filter(end_reason="license").values_list("pk", flat=True))
+    assert ended == {sessions[idle].pk for idle in (10, 20, 25)}
+    assert Seat.objects.filter(company=company, released_at__isnull=True).count() == 3
+    assert reaper.reap_idle_seats(now=NOW).total_sessions == 0
+
+
+def test_a_seat_on_two_devices_counts_its_most_recent_activity(db):
+    company = CompanyFactory()
+    EntitlementFactory(company=company, package=PackageFactory(seats=1))
+    busy_phone = open_session(company, 25)
+    open_session(company, 0, seat=busy_phone.seat)  # the same person, active on a laptop
+    quiet = open_session(company, 5)
+
+    reaper.reap_idle_seats(now=NOW)
+
+    assert Seat.objects.get(pk=quiet.seat_id).release_reason == "license"
+    assert Seat.objects.get(pk=busy_phone.seat_id).released_at is None

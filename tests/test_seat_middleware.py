@@ -98,7 +98,7 @@ def test_ended_seat_session_signs_the_browser_out_with_the_reason(client, member
     [
         ("idle", "signed out after 45 minutes of inactivity to free a license"),
         ("forced", "Support signed you out on"),
-        ("license", "your company has no valid license any more"),
+        ("license", "license ended or no longer covers everyone signed in"),
         ("expired", "Your session expired"),
     ],
 )
