@@ -119,6 +119,25 @@ def _force_logout(
     return records
 
 
+def sign_out_after_account_change(
+    *, actor: User, user: User, was_active: bool, old_company_id: int | None
+) -> list[ForcedLogout]:
+    """Deactivating someone, or moving them to another company, ends their seat at once.
+
+    Their seat belongs to the company they had and was claimed as the person they were: left
+    open, it would count against the old company (or keep an inactive account signed in) until
+    the reaper found it idle. Audited like any forced logout.
+    """
+    if was_active and not user.is_active:
+        reason = "Account deactivated by Foundry staff"
+    elif old_company_id != user.company_id:
+        reason = "Moved to another company by Foundry staff"
+    else:
+        return []
+    seats = Seat.objects.filter(user=user, released_at__isnull=True)
+    return _force_logout(actor=actor, seats=seats, reason=reason)
+
+
 def schedule_force_logout(
     *,
     actor: User,

@@ -95,3 +95,74 @@ def test_audit_records_cannot_be_changed_or_deleted(agent, seat_on_two_devices):
     with pytest.raises(AppendOnlyError):
         record.delete()
     assert ForcedLogout.objects.get().reason == "audit me"
+
+
+def test_deactivating_a_signed_in_user_in_the_admin_ends_their_seat(client, company):
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    seat = SeatFactory(user=UserFactory(company=company))
+    SeatSessionFactory(seat=seat)
+    root = User.objects.create_superuser("root@foundry.example", "pw", full_name="Root")
+    client.force_login(root)
+    user = seat.user
+    form = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "company": company.pk,
+        "role": user.role,
+        "is_active": "",  # unticked
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+    }
+
+    response = client.post(reverse("admin:accounts_user_change", args=[user.pk]), form, follow=True)
+
+    assert "signed out everywhere and their seat freed" in response.content.decode()
+    seat.refresh_from_db()
+    assert seat.release_reason == "forced"
+    record = ForcedLogout.objects.get()
+    assert (record.actor, record.target, record.reason) == (
+        root,
+        user,
+        "Account deactivated by Foundry staff",
+    )
+
+
+def test_moving_a_signed_in_user_to_another_company_ends_their_seat(agent, company):
+    from support.services import sign_out_after_account_change
+
+    from .factories import CompanyFactory
+
+    seat = SeatFactory(user=UserFactory(company=company))
+    SeatSessionFactory(seat=seat)
+    user = seat.user
+    user.company = CompanyFactory()
+    user.save()
+
+    [record] = sign_out_after_account_change(
+        actor=agent, user=user, was_active=True, old_company_id=company.pk
+    )
+
+    assert record.reason == "Moved to another company by Foundry staff"
+    assert record.company == company
+    seat.refresh_from_db()
+    assert seat.release_reason == "forced"
+
+
+def test_an_unrelated_account_change_keeps_the_seat(agent, company):
+    from support.services import sign_out_after_account_change
+
+    seat = SeatFactory(user=UserFactory(company=company))
+    SeatSessionFactory(seat=seat)
+
+    signed_out = sign_out_after_account_change(
+        actor=agent, user=seat.user, was_active=True, old_company_id=company.pk
+    )
+
+    assert signed_out == []
+    seat.refresh_from_db()
+    assert seat.released_at is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 from django.db.models import ForeignKey
@@ -14,7 +14,7 @@ from accounts.models import User
 from sessions_seats.devices import format_idle
 from sessions_seats.models import Seat
 
-from .. import selectors
+from .. import selectors, services
 from .scoping import CompanyScopedMixin
 
 
@@ -59,6 +59,24 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
         if db_field.name == "email" and field is not None:
             field.widget.attrs["autocomplete"] = "off"
         return field
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        before = User.objects.filter(pk=obj.pk).values("is_active", "company_id").first()
+        super().save_model(request, obj, form, change)
+        if not change or before is None:
+            return
+        signed_out = services.sign_out_after_account_change(
+            actor=request.user,
+            user=obj,
+            was_active=before["is_active"],
+            old_company_id=before["company_id"],
+        )
+        if signed_out:
+            self.message_user(
+                request,
+                f"{obj.get_full_name()} was signed out everywhere and their seat freed.",
+                messages.WARNING,
+            )
 
     def change_view(
         self,
