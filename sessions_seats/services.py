@@ -80,8 +80,9 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
         return None
 
     with transaction.atomic():
-        # The capacity comes with the lock, in one round trip: entitlements are not changed
-        # under the company's lock, so reading them in the same statement loses nothing.
+        # The capacity comes with the lock, in one round trip. It sees the entitlements committed
+        # when the statement runs, as a separate query would; a license that shrinks later is
+        # reconciled by the reaper (`end_surplus_seats`).
         company = (
             Company.objects.select_for_update()
             .annotate(capacity_now=capacity_expression())
