@@ -34,6 +34,9 @@ LEDGER_PER_PAGE = 50
 # A ledger page reads every event before it (the streams have no cheap offset), so pages stop
 # here: 10,000 events is more than anyone pages through; the CSV has the rest.
 LEDGER_MAX_PAGE = 200
+# No seat was ever held before this day. It also keeps day arithmetic far from date.min, where
+# turning a local midnight into UTC overflows in zones east of UTC.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
 
 
 def max_period_days() -> int:
@@ -78,6 +81,9 @@ class PeriodForm(forms.Form):
         today = timezone.localdate(timezone=timezone.get_default_timezone())
         if end < start:
             raise forms.ValidationError("The last day is before the first day.")
+        if start < EARLIEST_DAY:
+            self.add_error("start", f"Choose a day from {date_format(EARLIEST_DAY)} on.")
+            return cleaned
         if start > today:
             self.add_error("start", "The period cannot start in the future.")
         days = (end - start).days + 1
