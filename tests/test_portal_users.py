@@ -1,19 +1,31 @@
 """Security → Users and Roles: a company admin lists, adds, re-roles and deactivates their own
 company's people; never anyone else's, never the last admin, never staff."""
 
+import datetime
 import re
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from sessions_seats.models import Seat, SeatSession
 from support.models import ForcedLogout
 
 from .conftest import sign_in
-from .factories import PASSWORD, CompanyAdminFactory, StaffFactory, UserFactory
+from .factories import (
+    PASSWORD,
+    CompanyAdminFactory,
+    SeatSessionFactory,
+    StaffFactory,
+    UserFactory,
+    past_seat,
+    seated,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +56,42 @@ def test_the_list_shows_role_status_and_seat(admin_client, members, company_admi
     assert "Company admin" in row_of(page, company_admin.email)
     assert "Deactivated" in row_of(page, members[4].email)
     assert "No seat" in row_of(page, members[1].email)
+
+
+def test_seat_holders_show_how_long_they_have_been_idle(admin_client, members):
+    now = timezone.now()
+    # Two devices: the freshest one counts; an ended device and a released seat do not.
+    past_seat(members[0], claimed_at=now - datetime.timedelta(hours=1), hours=1)
+    seat = seated(members[0], idle=datetime.timedelta(hours=5))
+    SeatSessionFactory(seat=seat, last_activity=now - datetime.timedelta(hours=3, minutes=12))
+    SeatSessionFactory(seat=seat, last_activity=now, ended_at=now, end_reason="logout")
+    seated(members[1])
+
+    page = admin_client.get(reverse("portal:users")).content.decode()
+    detail = admin_client.get(reverse("portal:user", args=[members[0].pk])).content.decode()
+
+    assert "Idle 3 h 12 min" in row_of(page, members[0].email)
+    assert "Active now" in row_of(page, members[1].email)
+    assert "idle" not in row_of(page, members[2].email).lower()
+    assert 'on 2 devices; <span class="seat-idle">idle 3 h 12 min</span>.' in detail
+
+
+def test_the_list_costs_the_same_queries_however_many_hold_seats(admin_client, company):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(reverse("portal:users")).status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        seated(UserFactory(company=company), devices=2)
+    few = queries()
+    for _ in range(8):
+        seated(UserFactory(company=company), devices=2)
+    many = queries()
+
+    assert many == few
+    # Ten holders and the signed-in admin, all on the first page.
+    assert admin_client.get(reverse("portal:users")).content.decode().count("Active now") == 11
 
 
 def test_search_and_pagination(admin_client, company):
