@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 
 from accounts.models import User
 from support.services import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
+
+from .services import email_link_site
 
 
 class ProofForm(forms.Form):
@@ -60,3 +63,12 @@ class AddUserForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=User.Role.choices)
+
+
+class PublicAddressPasswordResetForm(PasswordResetForm):
+    """Django's "Forgot your password?" form, with the link in its email on PORTAL_BASE_URL
+    rather than on the Host header of the request (see services.email_link_site)."""
+
+    def save(self, *args, **kwargs) -> None:
+        domain, use_https = email_link_site()
+        super().save(*args, **{**kwargs, "domain_override": domain, "use_https": use_https})

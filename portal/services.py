@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -180,9 +182,7 @@ def _check_admin_of(actor: User, user: User | None = None) -> None:
         raise PermissionDenied("You can only manage your own company's users.")
 
 
-def add_company_user(
-    *, actor: User, email: str, full_name: str, role: str, domain: str, use_https: bool
-) -> User:
+def add_company_user(*, actor: User, email: str, full_name: str, role: str) -> User:
     """Create a user of the actor's company and email them a link to set their password."""
     _check_admin_of(actor)
     if role not in User.Role.values:
@@ -202,12 +202,22 @@ def add_company_user(
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    send_set_password_email(user, domain=domain, use_https=use_https)
+    send_set_password_email(user)
     return user
 
 
-def send_set_password_email(user: User, *, domain: str, use_https: bool) -> None:
+def email_link_site() -> tuple[str, bool]:
+    """Where links in emails point, as the `domain` (host, and any path of the address) and
+    `use_https` of Django's password emails: PORTAL_BASE_URL, the public address. Never the
+    request's Host header: the sender of a request chooses it, and a password link sent to a
+    host they own would hand them the token."""
+    address = urlsplit(settings.PORTAL_BASE_URL)
+    return address.netloc + address.path.rstrip("/"), address.scheme == "https"
+
+
+def send_set_password_email(user: User) -> None:
     """Django's password-reset email, worded as an invitation; works before any password is set."""
+    domain, use_https = email_link_site()
     context = {
         "email": user.email,
         "domain": domain,

@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test import Client
@@ -153,7 +154,8 @@ def test_adding_a_user_emails_a_working_set_password_link(admin_client, company)
     [email] = mail.outbox
     assert email.to == ["new.person@acme.example"]
     assert "Acme Foods" in email.subject
-    link = re.search(r"http://testserver(/accounts/reset/\S+)", email.body).group(1)
+    base = re.escape(settings.PORTAL_BASE_URL.rstrip("/"))
+    link = re.search(rf"{base}(/accounts/reset/\S+)", email.body).group(1)
 
     newcomer = Client()
     form = newcomer.get(link, follow=True)
