@@ -49,10 +49,8 @@ class AddUserForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError("A user with this email address already exists.")
-        return email
+        # Whether the address is free is the service's to say (services.email_taken_message).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"].strip()

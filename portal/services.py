@@ -188,8 +188,9 @@ def add_company_user(*, actor: User, email: str, full_name: str, role: str) -> U
     if role not in User.Role.values:
         raise ValidationError({"role": "Choose a role."})
     email = email.strip().lower()
-    if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": "A user with this email address already exists."})
+    taken = email_taken_message(actor, email)
+    if taken:
+        raise ValidationError({"email": taken})
     user = User(
         email=email,
         full_name=full_name.strip(),
@@ -204,6 +205,29 @@ def add_company_user(*, actor: User, email: str, full_name: str, role: str) -> U
     user.save()
     send_set_password_email(user)
     return user
+
+
+EMAIL_NOT_ADDABLE = "This address cannot be added here. If it should be, contact support."
+
+
+def email_taken_message(actor: User, email: str) -> str | None:
+    """Why `email` cannot be a new user of the actor's company, or None when it can.
+
+    Whom it belongs to is said only within the admin's own company: that is theirs to know, and
+    useful. Anyone else's address (another customer's, Foundry staff's) gets the same neutral
+    answer, so the form cannot be used to find out who has an account.
+    """
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    if existing is None:
+        return None
+    if existing.company_id is None or existing.company_id != actor.company_id:
+        return EMAIL_NOT_ADDABLE
+    if not existing.is_active:
+        return (
+            f"{existing.get_full_name()} of your company already has this address, "
+            "deactivated: reactivate them instead."
+        )
+    return f"{existing.get_full_name()} of your company already has this address."
 
 
 def email_link_site() -> tuple[str, bool]:

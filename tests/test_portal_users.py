@@ -172,7 +172,10 @@ def test_adding_a_user_emails_a_working_set_password_link(admin_client, company)
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        ({"email": "user1@acme.example", "full_name": "Dup", "role": "member"}, "already exists"),
+        (
+            {"email": "User1@acme.example", "full_name": "Dup", "role": "member"},
+            "of your company already has this address.",
+        ),
         ({"email": "not-an-email", "full_name": "X", "role": "member"}, "valid email"),
         (
             {"email": "ok@acme.example", "full_name": "  ", "role": "member"},
@@ -188,6 +191,52 @@ def test_bad_input_when_adding_is_reported_and_changes_nothing(admin_client, mem
 
     assert response.status_code == 400
     assert error in response.content.decode()
+    assert User.objects.count() == before
+    assert mail.outbox == []
+
+
+def test_adding_an_address_of_the_own_company_says_who_has_it(admin_client, members):
+    members[4].is_active = False
+    members[4].save()
+
+    def error_for(email: str) -> str:
+        data = {"email": email, "full_name": "Dup", "role": "member"}
+        response = admin_client.post(reverse("portal:user_add"), data)
+        assert response.status_code == 400
+        return response.context["form"].errors["email"][0]
+
+    assert error_for(members[0].email) == (
+        f"{members[0].full_name} of your company already has this address."
+    )
+    assert error_for(members[4].email) == (
+        f"{members[4].full_name} of your company already has this address, "
+        "deactivated: reactivate them instead."
+    )
+
+
+@pytest.mark.parametrize("whose", ["other_company", "staff", "superuser"])
+def test_adding_an_address_used_elsewhere_does_not_say_where(
+    admin_client, request, other_company, whose
+):
+    if whose == "other_company":
+        email = UserFactory(company=other_company, email="wile@globex.example").email
+    elif whose == "staff":
+        email = StaffFactory(email="sam@foundry.example").email
+    else:
+        email = request.getfixturevalue("superuser").email
+    before = User.objects.count()
+
+    response = admin_client.post(
+        reverse("portal:user_add"),
+        {"email": email.upper(), "full_name": "Someone", "role": "member"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"] == [
+        "This address cannot be added here. If it should be, contact support."
+    ]
+    html = response.content.decode()
+    assert "already has" not in html and "Globex" not in html and "Foundry staff" not in html
     assert User.objects.count() == before
     assert mail.outbox == []
 
