@@ -205,10 +205,10 @@ def test_admin_ledger_page_links_to_the_csv_with_the_same_filters(company, histo
 # --- Page numbers: any number is answered, and no page reads past the reach of the pager ---------
 
 
-@pytest.mark.parametrize("page", ["9999999999999999999999999", "1000000000000", "9" * 5000])
+@pytest.mark.parametrize("asked", ["9999999999999999999999999", "1000000000000", "9" * 5000])
 @pytest.mark.parametrize("where", ["portal", "admin"])
 def test_a_page_number_past_the_last_page_is_not_found_and_reads_nothing(
-    where, page, company, company_admin, support_agent, history, monkeypatch
+    where, asked, company, company_admin, support_agent, history, monkeypatch
 ):
     client, url = (
         (client_of(company_admin), PORTAL)
@@ -220,7 +220,7 @@ def test_a_page_number_past_the_last_page_is_not_found_and_reads_nothing(
         raise AssertionError("the ledger was read for a page out of reach")
 
     monkeypatch.setattr("support.ledger.ledger", unread)
-    response = client.get(url, {"page": page})
+    response = client.get(url, {"page": asked})
 
     assert response.status_code == 404
     html = response.content.decode()
@@ -247,8 +247,8 @@ def test_the_last_page_there_is_says_there_are_more_events(company_admin, compan
     assert third.status_code == 404
 
 
-@pytest.mark.parametrize(("page", "number"), [("abc", 1), ("-3", 1), ("0", 1), ("", 1), ("7", 7)])
-def test_page_numbers_that_are_not_positive_numbers_mean_the_first_page(page, number):
+@pytest.mark.parametrize(("asked", "number"), [("abc", 1), ("-3", 1), ("0", 1), ("", 1), ("7", 7)])
+def test_page_numbers_that_are_not_positive_numbers_mean_the_first_page(asked, number):
     from support.reports import page_number
 
-    assert page_number(page) == number
+    assert page_number(asked) == number
