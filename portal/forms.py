@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 
 from accounts.models import User
 from support.services import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
+
+from .services import email_link_site
 
 
 class ProofForm(forms.Form):
@@ -46,10 +49,8 @@ class AddUserForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError("A user with this email address already exists.")
-        return email
+        # Whether the address is free is the service's to say (services.email_taken_message).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"].strip()
@@ -60,3 +61,12 @@ class AddUserForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=User.Role.choices)
+
+
+class PublicAddressPasswordResetForm(PasswordResetForm):
+    """Django's "Forgot your password?" form, with the link in its email on PORTAL_BASE_URL
+    rather than on the Host header of the request (see services.email_link_site)."""
+
+    def save(self, *args, **kwargs) -> None:
+        domain, use_https = email_link_site()
+        super().save(*args, **{**kwargs, "domain_override": domain, "use_https": use_https})

@@ -91,7 +91,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context["csv_url"] = reverse("portal:ledger_csv") + (f"?{query.urlencode()}" if query else "")
-    return render(request, "portal/ledger.html", context)
+    status = 404 if context["page"].beyond_reach else 200
+    return render(request, "portal/ledger.html", context, status=status)
 
 
 @require_GET

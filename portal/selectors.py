@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Company, User
@@ -59,10 +60,26 @@ def seat_holders(company: Company) -> list[SeatHolder]:
 
 
 def company_users(company: Company, search: str = "") -> QuerySet[User]:
-    """The company's people for Users and Roles, with `seat_since` when they hold a seat."""
+    """The company's people for Users and Roles; when they hold a seat, `seat_since` (its claim)
+    and `seat_last_activity` (the latest activity of its open sessions), both in the one query."""
     open_seat = Seat.objects.filter(user=OuterRef("pk"), released_at__isnull=True)
-    users = User.objects.filter(company=company).annotate(
-        seat_since=Subquery(open_seat.values("claimed_at")[:1])
+    latest_activity = (
+        SeatSession.objects.filter(
+            seat__user=OuterRef("pk"), seat__released_at__isnull=True, ended_at__isnull=True
+        )
+        .order_by()  # no default ordering in the GROUP BY
+        .values("seat__user")
+        .annotate(latest=Max("last_activity"))
+        .values("latest")
+    )
+    users = (
+        User.objects.filter(company=company)
+        .annotate(seat_since=Subquery(open_seat.values("claimed_at")[:1]))
+        .annotate(
+            # A seat without an open session (should not happen) is idle since its claim, as in
+            # seat_holders.
+            seat_last_activity=Coalesce(Subquery(latest_activity[:1]), F("seat_since"))
+        )
     )
     search = search.strip()
     if search:

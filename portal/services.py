@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -180,16 +182,15 @@ def _check_admin_of(actor: User, user: User | None = None) -> None:
         raise PermissionDenied("You can only manage your own company's users.")
 
 
-def add_company_user(
-    *, actor: User, email: str, full_name: str, role: str, domain: str, use_https: bool
-) -> User:
+def add_company_user(*, actor: User, email: str, full_name: str, role: str) -> User:
     """Create a user of the actor's company and email them a link to set their password."""
     _check_admin_of(actor)
     if role not in User.Role.values:
         raise ValidationError({"role": "Choose a role."})
     email = email.strip().lower()
-    if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": "A user with this email address already exists."})
+    taken = email_taken_message(actor, email)
+    if taken:
+        raise ValidationError({"email": taken})
     user = User(
         email=email,
         full_name=full_name.strip(),
@@ -202,12 +203,45 @@ def add_company_user(
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    send_set_password_email(user, domain=domain, use_https=use_https)
+    send_set_password_email(user)
     return user
 
 
-def send_set_password_email(user: User, *, domain: str, use_https: bool) -> None:
+EMAIL_NOT_ADDABLE = "This address cannot be added here. If it should be, contact support."
+
+
+def email_taken_message(actor: User, email: str) -> str | None:
+    """Why `email` cannot be a new user of the actor's company, or None when it can.
+
+    Whom it belongs to is said only within the admin's own company: that is theirs to know, and
+    useful. Anyone else's address (another customer's, Foundry staff's) gets the same neutral
+    answer, so the form cannot be used to find out who has an account.
+    """
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    if existing is None:
+        return None
+    if existing.company_id is None or existing.company_id != actor.company_id:
+        return EMAIL_NOT_ADDABLE
+    if not existing.is_active:
+        return (
+            f"{existing.get_full_name()} of your company already has this address, "
+            "deactivated: reactivate them instead."
+        )
+    return f"{existing.get_full_name()} of your company already has this address."
+
+
+def email_link_site() -> tuple[str, bool]:
+    """Where links in emails point, as the `domain` (host, and any path of the address) and
+    `use_https` of Django's password emails: PORTAL_BASE_URL, the public address. Never the
+    request's Host header: the sender of a request chooses it, and a password link sent to a
+    host they own would hand them the token."""
+    address = urlsplit(settings.PORTAL_BASE_URL)
+    return address.netloc + address.path.rstrip("/"), address.scheme == "https"
+
+
+def send_set_password_email(user: User) -> None:
     """Django's password-reset email, worded as an invitation; works before any password is set."""
+    domain, use_https = email_link_site()
     context = {
         "email": user.email,
         "domain": domain,

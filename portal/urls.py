@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from . import reports, views
+from .forms import PublicAddressPasswordResetForm
 
 portal_patterns = [
     path("accounts/free-seat/", views.free_seat_pick, name="free_seat_pick"),
@@ -49,7 +50,10 @@ urlpatterns = [
     path("accounts/login/", views.PortalLoginView.as_view(), name="login"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
+        auth_views.PasswordResetView.as_view(
+            form_class=PublicAddressPasswordResetForm,
+            success_url=reverse_lazy("password_reset_done"),
+        ),
         name="password_reset",
     ),
     path(

@@ -207,12 +207,7 @@ def user_add(request: HttpRequest) -> HttpResponse:
     form = AddUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.add_company_user(
-                actor=request.user,
-                **form.cleaned_data,
-                domain=request.get_host(),
-                use_https=request.is_secure(),
-            )
+            user = services.add_company_user(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -296,9 +291,7 @@ def user_invite(request: HttpRequest, user_id: int) -> HttpResponse:
     if not person.is_active:
         messages.error(request, "Reactivate this user before sending them a link.")
         return redirect("portal:user", user_id=person.pk)
-    services.send_set_password_email(
-        person, domain=request.get_host(), use_https=request.is_secure()
-    )
+    services.send_set_password_email(person)
     messages.success(request, f"We emailed {person.email} a link to set a password.")
     return redirect("portal:user", user_id=person.pk)
 

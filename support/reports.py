@@ -31,6 +31,12 @@ from . import upgrades
 
 DEFAULT_DAYS = 30
 LEDGER_PER_PAGE = 50
+# A ledger page reads every event before it (the streams have no cheap offset), so pages stop
+# here: 10,000 events is more than anyone pages through; the CSV has the rest.
+LEDGER_MAX_PAGE = 200
+# No seat was ever held before this day. It also keeps day arithmetic far from date.min, where
+# turning a local midnight into UTC overflows in zones east of UTC.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
 
 
 def max_period_days() -> int:
@@ -75,6 +81,9 @@ class PeriodForm(forms.Form):
         today = timezone.localdate(timezone=timezone.get_default_timezone())
         if end < start:
             raise forms.ValidationError("The last day is before the first day.")
+        if start < EARLIEST_DAY:
+            self.add_error("start", f"Choose a day from {date_format(EARLIEST_DAY)} on.")
+            return cleaned
         if start > today:
             self.add_error("start", "The period cannot start in the future.")
         days = (end - start).days + 1
@@ -230,10 +239,15 @@ class LedgerPage:
     number: int
     has_next: bool
     per_page: int
+    # Past LEDGER_MAX_PAGE: nothing was read; the page says so and the view answers 404.
+    beyond_reach: bool = False
+    # The last page there is, with events after it: the page points to narrower filters or the CSV.
+    truncated: bool = False
+    max_page: int = LEDGER_MAX_PAGE
 
     @property
     def has_previous(self) -> bool:
-        return self.number > 1
+        return 1 < self.number <= self.max_page
 
     @property
     def first_index(self) -> int:
@@ -245,10 +259,14 @@ class LedgerPage:
 
 
 def page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
+    """The page asked for: anything but a positive whole number is the first page; any number past
+    LEDGER_MAX_PAGE is LEDGER_MAX_PAGE + 1, "beyond reach", so a number of any length is safe."""
+    text = (value or "").strip()
+    if not text.isdecimal():
         return 1
+    if len(text.lstrip("0")) > len(str(LEDGER_MAX_PAGE)):
+        return LEDGER_MAX_PAGE + 1  # checked before int(): too many digits is an error there
+    return min(max(1, int(text)), LEDGER_MAX_PAGE + 1)
 
 
 def ledger_page(
@@ -260,10 +278,21 @@ def ledger_page(
     events up to its own end (and one more, to know whether there is a next page), never the
     whole period.
     """
+    if number > LEDGER_MAX_PAGE:
+        return LedgerPage([], number, False, per_page, True, max_page=LEDGER_MAX_PAGE)
     events = support_ledger.ledger(company, **filters)
     offset = (number - 1) * per_page
     window = list(islice(events, offset, offset + per_page + 1))
-    return LedgerPage(window[:per_page], number, len(window) > per_page, per_page)
+    more = len(window) > per_page
+    last = number == LEDGER_MAX_PAGE
+    return LedgerPage(
+        window[:per_page],
+        number,
+        more and not last,
+        per_page,
+        truncated=more and last,
+        max_page=LEDGER_MAX_PAGE,
+    )
 
 
 def ledger_csv_response(company: Company, *, filters: dict) -> StreamingHttpResponse:

@@ -103,3 +103,16 @@ def test_account_manager_cannot_read_the_audit_log(client, account_manager, reco
 
     assert client.get(CHANGELIST).status_code == 403
     assert client.get(EXPORT).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query", [{"at__gte": "notadate"}, {"at__year": "abc"}, {"company__id__exact": "x"}]
+)
+def test_csv_export_with_an_invalid_filter_says_so(client, support_agent, records, query):
+    client.force_login(support_agent)
+
+    response = client.get(EXPORT, query)
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode().startswith("Invalid filters:")

@@ -200,3 +200,55 @@ def test_admin_ledger_page_links_to_the_csv_with_the_same_filters(company, histo
     html = client_of(support_agent).get(admin_ledger(company), {"kind": "refused"}).content.decode()
 
     assert admin_ledger(company, csv_file=True) + "?kind=refused" in html
+
+
+# --- Page numbers: any number is answered, and no page reads past the reach of the pager ---------
+
+
+@pytest.mark.parametrize("asked", ["9999999999999999999999999", "1000000000000", "9" * 5000])
+@pytest.mark.parametrize("where", ["portal", "admin"])
+def test_a_page_number_past_the_last_page_is_not_found_and_reads_nothing(
+    where, asked, company, company_admin, support_agent, history, monkeypatch
+):
+    client, url = (
+        (client_of(company_admin), PORTAL)
+        if where == "portal"
+        else (client_of(support_agent), admin_ledger(company))
+    )
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the ledger was read for a page out of reach")
+
+    monkeypatch.setattr("support.ledger.ledger", unread)
+    response = client.get(url, {"page": asked})
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Pages stop at 200. Narrow the period or the filters, or export the CSV" in html
+    assert 'rel="prev"' not in html and 'rel="next"' not in html
+
+
+def test_the_last_page_there_is_says_there_are_more_events(company_admin, company, monkeypatch):
+    monkeypatch.setattr("support.reports.LEDGER_MAX_PAGE", 2)
+    person = UserFactory(company=company)
+    start = timezone.now() - datetime.timedelta(days=3)
+    for n in range(120):
+        LoginDenialFactory(user=person, at=start + datetime.timedelta(minutes=n))
+    client = client_of(company_admin)
+
+    second = client.get(PORTAL, {"kind": "refused", "page": 2})
+    third = client.get(PORTAL, {"kind": "refused", "page": 3})
+
+    assert second.status_code == 200
+    assert len(second.context["page"].events) == 50
+    html = second.content.decode()
+    assert 'rel="next"' not in html and 'rel="prev"' in html
+    assert "There are more events than 2 pages show." in html
+    assert third.status_code == 404
+
+
+@pytest.mark.parametrize(("asked", "number"), [("abc", 1), ("-3", 1), ("0", 1), ("", 1), ("7", 7)])
+def test_page_numbers_that_are_not_positive_numbers_mean_the_first_page(asked, number):
+    from support.reports import page_number
+
+    assert page_number(asked) == number

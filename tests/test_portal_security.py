@@ -1,9 +1,11 @@
-"""Across the portal: another company's ids are not found, every POST needs its CSRF token, and
-every field has a label."""
+"""Across the portal: another company's ids are not found, every POST needs its CSRF token, every
+field has a label, and links in emails go to the public address whatever Host a request named."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -183,3 +185,36 @@ def test_every_field_is_labelled(admin_client, company_admin, members):
     for name, response in pages.items():
         assert response.status_code in (200, 403), name
         assert unlabelled_fields(response.content.decode()) == [], name
+
+
+# --- Links in emails: PORTAL_BASE_URL, never the request's Host header ---------------------------
+
+
+@pytest.mark.parametrize("email_of", ["user_add", "user_invite", "password_reset"])
+def test_links_in_emails_use_the_public_address_not_the_host_header(
+    email_of, company_admin, members, settings
+):
+    settings.PORTAL_BASE_URL = "https://licenses.foundry.example/"
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    client = Client(HTTP_HOST="evil.example")
+    if email_of != "password_reset":
+        assert sign_in(client, company_admin).status_code == 302
+    url, data = {
+        "user_add": (
+            reverse("portal:user_add"),
+            {"email": "new@acme.example", "full_name": "New Person", "role": "member"},
+        ),
+        "user_invite": (reverse("portal:user_invite", args=[members[0].pk]), {}),
+        "password_reset": (reverse("password_reset"), {"email": members[0].email}),
+    }[email_of]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    [email] = mail.outbox
+    assert "evil.example" not in email.body
+    [link] = re.findall(r"\S+/accounts/reset/\S+", email.body)
+    assert link.startswith("https://licenses.foundry.example/accounts/reset/")
+    # The link works on the site.
+    page = Client().get(link.removeprefix("https://licenses.foundry.example"), follow=True)
+    assert page.status_code == 200 and "new_password1" in page.content.decode()

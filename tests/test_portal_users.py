@@ -1,19 +1,32 @@
 """Security → Users and Roles: a company admin lists, adds, re-roles and deactivates their own
 company's people; never anyone else's, never the last admin, never staff."""
 
+import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from sessions_seats.models import Seat, SeatSession
 from support.models import ForcedLogout
 
 from .conftest import sign_in
-from .factories import PASSWORD, CompanyAdminFactory, StaffFactory, UserFactory
+from .factories import (
+    PASSWORD,
+    CompanyAdminFactory,
+    SeatSessionFactory,
+    StaffFactory,
+    UserFactory,
+    past_seat,
+    seated,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +57,42 @@ def test_the_list_shows_role_status_and_seat(admin_client, members, company_admi
     assert "Company admin" in row_of(page, company_admin.email)
     assert "Deactivated" in row_of(page, members[4].email)
     assert "No seat" in row_of(page, members[1].email)
+
+
+def test_seat_holders_show_how_long_they_have_been_idle(admin_client, members):
+    now = timezone.now()
+    # Two devices: the freshest one counts; an ended device and a released seat do not.
+    past_seat(members[0], claimed_at=now - datetime.timedelta(hours=1), hours=1)
+    seat = seated(members[0], idle=datetime.timedelta(hours=5))
+    SeatSessionFactory(seat=seat, last_activity=now - datetime.timedelta(hours=3, minutes=12))
+    SeatSessionFactory(seat=seat, last_activity=now, ended_at=now, end_reason="logout")
+    seated(members[1])
+
+    page = admin_client.get(reverse("portal:users")).content.decode()
+    detail = admin_client.get(reverse("portal:user", args=[members[0].pk])).content.decode()
+
+    assert "Idle 3 h 12 min" in row_of(page, members[0].email)
+    assert "Active now" in row_of(page, members[1].email)
+    assert "idle" not in row_of(page, members[2].email).lower()
+    assert 'on 2 devices; <span class="seat-idle">idle 3 h 12 min</span>.' in detail
+
+
+def test_the_list_costs_the_same_queries_however_many_hold_seats(admin_client, company):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(reverse("portal:users")).status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        seated(UserFactory(company=company), devices=2)
+    few = queries()
+    for _ in range(8):
+        seated(UserFactory(company=company), devices=2)
+    many = queries()
+
+    assert many == few
+    # Ten holders and the signed-in admin, all on the first page.
+    assert admin_client.get(reverse("portal:users")).content.decode().count("Active now") == 11
 
 
 def test_search_and_pagination(admin_client, company):
@@ -105,7 +154,8 @@ def test_adding_a_user_emails_a_working_set_password_link(admin_client, company)
     [email] = mail.outbox
     assert email.to == ["new.person@acme.example"]
     assert "Acme Foods" in email.subject
-    link = re.search(r"http://testserver(/accounts/reset/\S+)", email.body).group(1)
+    base = re.escape(settings.PORTAL_BASE_URL.rstrip("/"))
+    link = re.search(rf"{base}(/accounts/reset/\S+)", email.body).group(1)
 
     newcomer = Client()
     form = newcomer.get(link, follow=True)
@@ -122,7 +172,10 @@ def test_adding_a_user_emails_a_working_set_password_link(admin_client, company)
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        ({"email": "user1@acme.example", "full_name": "Dup", "role": "member"}, "already exists"),
+        (
+            {"email": "User1@acme.example", "full_name": "Dup", "role": "member"},
+            "of your company already has this address.",
+        ),
         ({"email": "not-an-email", "full_name": "X", "role": "member"}, "valid email"),
         (
             {"email": "ok@acme.example", "full_name": "  ", "role": "member"},
@@ -138,6 +191,52 @@ def test_bad_input_when_adding_is_reported_and_changes_nothing(admin_client, mem
 
     assert response.status_code == 400
     assert error in response.content.decode()
+    assert User.objects.count() == before
+    assert mail.outbox == []
+
+
+def test_adding_an_address_of_the_own_company_says_who_has_it(admin_client, members):
+    members[4].is_active = False
+    members[4].save()
+
+    def error_for(email: str) -> str:
+        data = {"email": email, "full_name": "Dup", "role": "member"}
+        response = admin_client.post(reverse("portal:user_add"), data)
+        assert response.status_code == 400
+        return response.context["form"].errors["email"][0]
+
+    assert error_for(members[0].email) == (
+        f"{members[0].full_name} of your company already has this address."
+    )
+    assert error_for(members[4].email) == (
+        f"{members[4].full_name} of your company already has this address, "
+        "deactivated: reactivate them instead."
+    )
+
+
+@pytest.mark.parametrize("whose", ["other_company", "staff", "superuser"])
+def test_adding_an_address_used_elsewhere_does_not_say_where(
+    admin_client, request, other_company, whose
+):
+    if whose == "other_company":
+        email = UserFactory(company=other_company, email="wile@globex.example").email
+    elif whose == "staff":
+        email = StaffFactory(email="sam@foundry.example").email
+    else:
+        email = request.getfixturevalue("superuser").email
+    before = User.objects.count()
+
+    response = admin_client.post(
+        reverse("portal:user_add"),
+        {"email": email.upper(), "full_name": "Someone", "role": "member"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"] == [
+        "This address cannot be added here. If it should be, contact support."
+    ]
+    html = response.content.decode()
+    assert "already has" not in html and "Globex" not in html and "Foundry staff" not in html
     assert User.objects.count() == before
     assert mail.outbox == []
 

@@ -114,6 +114,40 @@ def test_bad_periods_are_refused_with_a_clear_message(admin_client, company, que
     assert "page" not in response.context
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "portal:usage",
+        "portal:ledger",
+        "portal:ledger_csv",
+        "admin:accounts_company_usage",
+        "admin:accounts_company_ledger",
+        "admin:accounts_company_ledger_csv",
+    ],
+)
+def test_a_period_before_2000_is_refused_east_of_utc(
+    name, company, company_admin, support_agent, settings
+):
+    # East of UTC, the first day's local midnight is before date.min in UTC.
+    settings.TIME_ZONE = "Europe/Berlin"
+    client = Client()
+    if name.startswith("portal:"):
+        assert sign_in(client, company_admin).status_code == 302
+        url = reverse(name)
+    else:
+        client.force_login(support_agent)
+        url = reverse(name, args=[company.pk])
+
+    early = client.get(url, {"start": "0001-01-01", "end": "0001-01-02"})
+    last_of_1999 = client.get(url, {"start": "1999-12-31", "end": "2000-01-02"})
+    first_of_2000 = client.get(url, {"start": "2000-01-01", "end": "2000-01-02"})
+
+    for refused in (early, last_of_1999):
+        assert refused.status_code == 400
+        assert "Choose a day from Jan. 1, 2000 on." in refused.content.decode()
+    assert first_of_2000.status_code == 200
+
+
 def test_a_chosen_period_is_used(admin_client, company):
     response = admin_client.get(PORTAL, {"start": "2025-03-01", "end": "2025-03-07"})
 

@@ -7,9 +7,10 @@ import datetime
 from collections.abc import Iterable, Iterator
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 
@@ -94,9 +95,19 @@ class ForcedLogoutAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin
         export = self.admin_site.admin_view(self.export_view)
         return [path("export.csv", export, name="support_forcedlogout_export"), *super().get_urls()]
 
-    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+    def export_view(self, request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
         """Everything the changelist shows with the same filters and search, not one page."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # The changelist drops such filters with a redirect; a download has no page to show
+            # that on, so it says what is wrong instead of exporting something else.
+            return HttpResponse(
+                "Invalid filters: a filter in the address is not valid (a date, perhaps). "
+                "Choose the filters on the audit log page, then export.",
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
         return csv_response(changelist.get_queryset(request))

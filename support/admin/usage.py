@@ -89,6 +89,8 @@ class CompanyUsageAdminMixin:
             query.pop("page", None)
             csv_url = reverse("admin:accounts_company_ledger_csv", args=[company.pk])
             context["csv_url"] = csv_url + (f"?{query.urlencode()}" if query else "")
+            if context["page"].beyond_reach:
+                status = 404
         else:
             status = 400
         request.current_app = self.admin_site.name
