@@ -7,15 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SCRIPT = Path(__file__).with_name("sqlite_race.py")
 
 
-@pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "sqlite").split(":")[0] != "sqlite",
-    reason="the PostgreSQL run has its own race tests",
-)
 def test_parallel_sign_ins_on_sqlite_take_exactly_the_seats_bought(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}"}
     env["FOUNDRY_VAR_DIR"] = str(tmp_path)
