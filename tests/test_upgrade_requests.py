@@ -475,3 +475,21 @@ def test_a_deactivated_admin_cannot_ask(company_admin, ten):
     with pytest.raises(PermissionDenied):
         upgrades.request_more_licenses(requester=company_admin, package=ten, quantity=1)
     assert not UpgradeRequest.objects.exists()
+
+
+def test_a_broker_outage_keeps_the_request_and_logs_the_unsent_email(
+    company_admin, ten, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(**kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.notify_upgrade_request, "delay", broker_down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = upgrades.request_more_licenses(requester=company_admin, package=ten, quantity=1)
+
+    assert UpgradeRequest.objects.get(pk=asked.request.pk).status == UpgradeRequest.Status.OPEN
+    assert "Could not queue notify_upgrade_request" in caplog.text
+    assert mail.outbox == []
