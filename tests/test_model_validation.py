@@ -79,6 +79,8 @@ def test_company_idle_timeout_accepts_the_range_and_empty(minutes):
     company.full_clean()
     company.save()
 
+    assert Company.objects.get(slug="good").idle_timeout == minutes
+
 
 def test_email_is_unique_whatever_its_case():
     UserFactory(email="Jane.Doe@Acme.example")
