@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from sessions_seats.models import SeatSession
@@ -37,3 +39,12 @@ def open_user_menu(page: Page) -> None:
     """With the keyboard, as someone without a mouse would."""
     page.locator("#user-menu > summary").focus()
     page.keyboard.press("Enter")
+
+
+def lands_on_sign_in_after_being_signed_out(page: Page) -> None:
+    """An open portal page whose session was ended elsewhere: its status poll notices and loads
+    the sign-in page, which says why. Asked to poll now; its own timer may have got there first,
+    in which case the page is already (or about to be) on the sign-in page."""
+    with contextlib.suppress(PlaywrightError):  # navigating already
+        page.evaluate("document.dispatchEvent(new CustomEvent('foundry:poll-status'))")
+    expect(page.get_by_role("heading", name="Sign in to Foundry")).to_be_visible()

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 
-from .helpers import open_user_menu, sign_in_with_the_form
+from .helpers import lands_on_sign_in_after_being_signed_out, open_user_menu, sign_in_with_the_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,6 +74,5 @@ def test_an_admin_adds_a_user_then_deactivates_a_signed_in_one(
 
     expect(page.get_by_role("status")).to_contain_text("and signed them out everywhere")
     expect(page.get_by_text("Deactivated", exact=True)).to_be_visible()
-    member_page.reload()
-    expect(member_page.get_by_role("heading", name="Sign in to Foundry")).to_be_visible()
+    lands_on_sign_in_after_being_signed_out(member_page)
     expect(member_page.get_by_role("status")).to_contain_text("signed you out")

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sessions_seats.models import Seat, SeatSession
 from support.models import ForcedLogout
 
-from .helpers import hold_seat, sign_in_with_the_form
+from .helpers import hold_seat, lands_on_sign_in_after_being_signed_out, sign_in_with_the_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,8 +94,7 @@ def test_a_company_admin_frees_the_idlest_seat_and_gets_in(
     assert holder_client_seat.release_reason == "forced"
     assert ForcedLogout.objects.get().actor_role == "company_admin"
 
-    # The holder's next click lands on the sign-in page, which says what happened.
-    holder_page.reload()
-    expect(holder_page.get_by_role("heading", name="Sign in to Foundry")).to_be_visible()
+    # The holder's open page lands on the sign-in page, which says what happened.
+    lands_on_sign_in_after_being_signed_out(holder_page)
     expect(holder_page.get_by_role("status")).to_contain_text("signed you out")
     expect(holder_page.get_by_role("status")).to_contain_text("unsaved work may have been lost")
