@@ -45,6 +45,10 @@ def test_a_refused_member_sees_why_whom_to_ask_and_can_wait(page: Page, live_ser
 def test_a_company_admin_frees_the_idlest_seat_and_gets_in(
     page: Page, live_server, full_company, company_admin, new_context
 ):
+    # Idle for 40 minutes must not be past the timeout here: the holder's own page would then
+    # sign them out as idle (the idle warning's countdown) before the admin frees the seat.
+    company_admin.company.idle_timeout = 120
+    company_admin.company.save()
     # user2 is also at a browser, to see what they are told afterwards.
     holder_page = new_context().new_page()
     holder_client_seat = Seat.objects.get(user=full_company[1], released_at__isnull=True)
