@@ -122,6 +122,9 @@ def _claim_locked(company: Company, user: User) -> Seat | Refusal:
     seat = Seat.objects.select_for_update().filter(user=user, released_at__isnull=True).first()
     if seat is not None:
         return seat
+    # Counted in a statement of its own, once the lock is held: folded into the locking statement,
+    # the count would read the snapshot taken before waiting for the lock, and miss the seat the
+    # previous lock holder just claimed.
     if seats_in_use(company) >= capacity:
         return _refuse(company, user, LoginDenial.Reason.SEATS_FULL, capacity)
     return Seat.objects.create(company=company, user=user, claimed_at=timezone.now())
