@@ -44,6 +44,10 @@ class Company(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "companies"
+        permissions = [
+            # Staff without it see only the companies they are account manager of (tenancy).
+            ("view_all_companies", "Can see every customer company"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(idle_timeout__isnull=True)
@@ -67,17 +71,36 @@ class Company(models.Model):
             raise ValidationError({"account_manager": "The account manager must be a staff user."})
 
 
+def normalize_email(email: str) -> str:
+    """Emails are stored and compared in lower case, without surrounding spaces: people type them
+    in any case."""
+    return email.strip().lower()
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def active_company_admins(self, company: Company | int | None = None) -> UserQuerySet:
+        """Active company admins (of `company`, if given): whom members ask, who may act for a
+        company. The same predicate as `User.is_active_company_admin`."""
+        admins = self.filter(company__isnull=False, role=User.Role.ADMIN, is_active=True)
+        return admins if company is None else admins.filter(company=company)
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def active_company_admins(self, company: Company | int | None = None) -> UserQuerySet:
+        return self.get_queryset().active_company_admins(company)
+
     def get_by_natural_key(self, email: str) -> User:
-        # Emails are stored in lower case; people type them in any case.
-        return self.get(email=email.strip().lower())
+        return self.get(email=normalize_email(email))
 
     def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=email.strip().lower(), **extra_fields)
+        user = self.model(email=normalize_email(email), **extra_fields)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -146,10 +169,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.email.strip().lower()
+        self.email = normalize_email(self.email)
 
     def save(self, *args, **kwargs) -> None:
-        self.email = self.email.strip().lower()
+        self.email = normalize_email(self.email)
         super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
@@ -166,3 +189,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_company_admin(self) -> bool:
         return self.company_id is not None and self.role == self.Role.ADMIN
+
+    @property
+    def is_active_company_admin(self) -> bool:
+        """May act for their company now: the same predicate as `active_company_admins`."""
+        return self.is_active and self.is_company_admin

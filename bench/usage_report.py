@@ -36,7 +36,6 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Company, User  # noqa: E402
-from sessions_seats import usage  # noqa: E402
 from sessions_seats.models import (  # noqa: E402
     Entitlement,
     LicensePackage,
@@ -44,7 +43,11 @@ from sessions_seats.models import (  # noqa: E402
     Seat,
     SeatSession,
 )
-from support.ledger import ledger  # noqa: E402
+from usage.ledger import ledger, ledger_csv_lines  # noqa: E402
+from usage.periods import last_days, period_bounds  # noqa: E402
+from usage.recommendation import recommendation  # noqa: E402
+from usage.report import usage_report  # noqa: E402
+from usage.simulator import simulate  # noqa: E402
 
 PREFIX = "bench-"
 CHUNK = 20_000
@@ -281,22 +284,18 @@ def timed(fn, repeat: int) -> tuple[float, float, object]:
 
 
 def measure(company: Company, start, end, repeat: int) -> dict[str, object]:
-    first, best, report = timed(lambda: usage.usage_report(company, start=start, end=end), repeat)
-    sim_first, sim_best, simulation = timed(
-        lambda: usage.simulate(company, start=start, end=end), repeat
-    )
+    first, best, report = timed(lambda: usage_report(company, start=start, end=end), repeat)
+    sim_first, sim_best, simulation = timed(lambda: simulate(company, start=start, end=end), repeat)
 
     def csv_bytes() -> int:
-        return sum(
-            len(line) for line in usage.ledger_csv_lines(ledger(company, start=start, end=end))
-        )
+        return sum(len(line) for line in ledger_csv_lines(ledger(company, start=start, end=end)))
 
     csv_ms, _, size = timed(csv_bytes, 1)
     return {
         "company": company.slug,
         "people": company.users.count(),
         "seats_in_period": Seat.objects.filter(
-            company=company, claimed_at__gte=usage.period_bounds(start, end)[0]
+            company=company, claimed_at__gte=period_bounds(start, end)[0]
         ).count(),
         "report_ms_first": first,
         "report_ms_best": best,
@@ -306,7 +305,7 @@ def measure(company: Company, start, end, repeat: int) -> dict[str, object]:
         "ledger_csv_bytes": size,
         "peak": report.peak,
         "refused": report.refused,
-        "recommendation": usage.recommendation(report, simulation),
+        "recommendation": recommendation(report, simulation),
     }
 
 
@@ -338,7 +337,7 @@ def main() -> None:
     bench = Company.objects.filter(slug__startswith=PREFIX).annotate(people=Count("users"))
     by_size = sorted(bench, key=lambda c: c.people)
     largest, typical = by_size[-1], by_size[len(by_size) // 2]
-    start, end = usage.last_days(30)
+    start, end = last_days(30)
     figures = {
         "database": connection.vendor,
         "sessions_total": SeatSession.objects.count(),

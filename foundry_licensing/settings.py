@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "accounts",
     "sessions_seats",
+    "usage",
+    "license_requests",
     "support",
     "portal",
     "axes",
@@ -228,7 +230,7 @@ CELERY_BEAT_SCHEDULE = {
     # Mondays at 07:00 (CELERY_TIMEZONE): last week's refusals to account managers and the
     # company admins who opted in.
     "weekly-refusals-digest": {
-        "task": "support.tasks.send_weekly_digest",
+        "task": "usage.tasks.send_weekly_digest",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
         "options": {"expires": 6 * 3600.0},
     },

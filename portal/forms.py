@@ -1,12 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
 
-from accounts.models import User
-from support.services import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
-
-from .services import email_link_site
+from accounts.models import User, normalize_email
+from sessions_seats.forced_logout import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
 
 
 class ProofForm(forms.Form):
@@ -50,7 +47,7 @@ class AddUserForm(forms.Form):
 
     def clean_email(self) -> str:
         # Whether the address is free is the service's to say (services.email_taken_message).
-        return self.cleaned_data["email"].strip().lower()
+        return normalize_email(self.cleaned_data["email"])
 
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"].strip()
@@ -61,12 +58,3 @@ class AddUserForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=User.Role.choices)
-
-
-class PublicAddressPasswordResetForm(PasswordResetForm):
-    """Django's "Forgot your password?" form, with the link in its email on PORTAL_BASE_URL
-    rather than on the Host header of the request (see services.email_link_site)."""
-
-    def save(self, *args, **kwargs) -> None:
-        domain, use_https = email_link_site()
-        super().save(*args, **{**kwargs, "domain_override": domain, "use_https": use_https})

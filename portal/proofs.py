@@ -23,8 +23,8 @@ from .models import UsedSignInProof
 
 FREE_SEAT = "free_seat"
 SEAT_WISH = "seat_wish"
-UPGRADE_REQUEST = "upgrade_request"
-PURPOSES = (FREE_SEAT, SEAT_WISH, UPGRADE_REQUEST)
+LICENSE_REQUEST = "license_request"
+PURPOSES = (FREE_SEAT, SEAT_WISH, LICENSE_REQUEST)
 
 
 class ProofRefused(Exception):

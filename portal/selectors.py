@@ -93,7 +93,12 @@ def company_user(company: Company, user_id: int) -> User | None:
 
 
 def active_admin_count(company: Company) -> int:
-    return User.objects.filter(company=company, role=User.Role.ADMIN, is_active=True).count()
+    return User.objects.active_company_admins(company).count()
+
+
+def admins_to_ask(company: Company) -> list[User]:
+    """Whom a member asks for a seat or more licenses: their company's active admins."""
+    return list(User.objects.active_company_admins(company).order_by("full_name", "email"))
 
 
 def my_open_session(user: User, seat_session_id: int) -> SeatSession | None:

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accounts.models import normalize_email
+
 from .forms import EmailAuthenticationForm
 
 LOCKOUT_MESSAGE = (
@@ -23,7 +25,7 @@ LOCKOUT_MESSAGE = (
 def username_of(request: HttpRequest, credentials: dict | None) -> str:
     """The email the lockout counts failures against: any case or padding is the same person."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(username).strip().lower()
+    return normalize_email(str(username))
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -1,4 +1,4 @@
-"""Keeps every authenticated company session tied to an open seat session (DESIGN.md rule 4).
+"""Keeps every authenticated company session tied to an open seat session (docs/DESIGN.md rule 4).
 
 Inside the activity window a request costs no query: the window's start is kept in the session,
 which the authentication middleware has loaded already. Once the window is over, one UPDATE records
@@ -20,9 +20,10 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
+from .binding import SEAT_SESSION_ID, SEAT_TOUCHED_AT
 from .explanations import NO_SEAT_MESSAGE, why_signed_out
 from .models import SeatSession
-from .services import SEAT_SESSION_ID, SEAT_TOUCHED_AT, touch_seat_session
+from .services import touch_seat_session
 
 V = TypeVar("V", bound=Callable[..., Any])
 

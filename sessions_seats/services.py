@@ -1,6 +1,6 @@
 """Every change of seat state: claim at sign-in, touch on activity, end with a reason.
 
-The rules (DESIGN.md):
+The rules (docs/DESIGN.md rules 2, 3 and 5):
 - A company's seats in use never exceed its capacity: the count-then-insert of a claim runs under
   a lock on the company's row (`select_for_update`; SQLite serialises writers instead).
 - A seat is a person: a second device joins the user's open seat; the seat is released when its
@@ -24,17 +24,13 @@ from django.utils import timezone
 
 from accounts.models import Company, User
 
-from . import django_sessions
-from .models import EndReason, LoginDenial, Seat, SeatSession
+from . import binding, django_sessions
+from .models import EndReason, Entitlement, LoginDenial, Seat, SeatSession
 from .selectors import Contact, capacity_expression, contact_for, idle_timeout_of, seats_in_use
 
 # The backend a session records when the caller proved who the user is some other way than
 # authenticate() (a sign-in proof, for instance); Axes' backend sits before it and logs in no one.
 _PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-# Keys this engine keeps in the Django session of a company user.
-SEAT_SESSION_ID = "_seat_session_id"
-SEAT_TOUCHED_AT = "_seat_touched_at"
 
 
 @dataclass(frozen=True)
@@ -106,8 +102,7 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
             ip=_client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
         )
-        request.session[SEAT_SESSION_ID] = seat_session.pk
-        request.session[SEAT_TOUCHED_AT] = now.timestamp()
+        binding.bind(request.session, seat_session.pk, now.timestamp())
     return None
 
 
@@ -146,7 +141,7 @@ def _refuse(company: Company, user: User, reason: str, capacity: int) -> Refusal
 
 def sign_out(request: HttpRequest) -> None:
     """Log this browser out; its seat is released if no other device of the user is signed in."""
-    seat_session_id = request.session.get(SEAT_SESSION_ID)
+    seat_session_id = binding.seat_session_id_of(request.session)
     if seat_session_id is not None:
         # Django's logout below removes the session itself.
         end_sessions([seat_session_id], EndReason.LOGOUT, delete_django_sessions=False)
@@ -294,6 +289,15 @@ def _release_emptied_seats(seat_ids: set[int], reason: str, now: datetime.dateti
     emptied = [pk for pk in candidates if pk not in still_open]
     Seat.objects.filter(pk__in=emptied).update(released_at=now, release_reason=reason)
     return emptied
+
+
+def assign_entitlement(entitlement: Entitlement, *, assigned_by: User) -> Entitlement:
+    """Save a new entitlement, validated and stamped with who assigned it: the one way licenses
+    are handed out (the staff console, a fulfilled license request, the demo data)."""
+    entitlement.assigned_by = assigned_by
+    entitlement.full_clean()
+    entitlement.save()
+    return entitlement
 
 
 def _client_ip(request: HttpRequest) -> str | None:

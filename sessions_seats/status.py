@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
+from .binding import SEAT_SESSION_ID, SEAT_TOUCHED_AT
 from .middleware import not_activity
 from .models import SeatSession
 from .selectors import idle_timeout_of
-from .services import SEAT_SESSION_ID, SEAT_TOUCHED_AT
 
 
 def _signed_out() -> JsonResponse:

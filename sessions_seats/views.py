@@ -1,3 +1,15 @@
+"""Sign-in and log-out: Django's own views, with the license engine deciding who gets a seat.
+
+The sign-in page knows nothing of the apps above the engine. When a sign-in is refused, apps that
+can offer a next step (the portal: free a seat, request licenses, get an email) register a
+provider with `add_refusal_extras`; the page includes what each returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +20,27 @@ from accounts.models import User
 
 from . import services
 from .forms import EmailAuthenticationForm
+
+
+@dataclass(frozen=True)
+class RefusalExtras:
+    """What an app adds to the refusal page: templates included inside the refusal card (next
+    steps) and after it (whole sections), and the context they need."""
+
+    context: dict[str, object] = field(default_factory=dict)
+    actions: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+
+
+RefusalExtrasProvider = Callable[[HttpRequest, User, services.Refusal], RefusalExtras | None]
+
+_refusal_extras: list[RefusalExtrasProvider] = []
+
+
+def add_refusal_extras(provider: RefusalExtrasProvider) -> None:
+    """Register a provider of refusal-page extras (call it from an AppConfig.ready())."""
+    if provider not in _refusal_extras:
+        _refusal_extras.append(provider)
 
 
 class SeatLoginView(LoginView):
@@ -34,9 +67,18 @@ class SeatLoginView(LoginView):
         return self.render_to_response(context, status=403)
 
     def refusal_context(self, user: User, refusal: services.Refusal) -> dict[str, object]:
-        """More for the refusal page about a user whose password was right. The portal, which
-        depends on this app and not the other way round, adds what they can do next."""
-        return {}
+        """What registered apps add for a user whose password was right."""
+        context: dict[str, object] = {}
+        actions: list[str] = []
+        sections: list[str] = []
+        for provider in _refusal_extras:
+            extras = provider(self.request, user, refusal)
+            if extras is None:
+                continue
+            context.update(extras.context)
+            actions.extend(extras.actions)
+            sections.extend(extras.sections)
+        return {**context, "refusal_actions": actions, "refusal_sections": sections}
 
 
 @require_POST

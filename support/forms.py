@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.conf import settings
 
-from .services import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
+from sessions_seats.forced_logout import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
 
 NOW = "now"
 WARN = "warn"

@@ -157,9 +157,9 @@ def past_seat(
     return seat
 
 
-class UpgradeRequestFactory(factory.django.DjangoModelFactory):
+class LicenseRequestFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "support.UpgradeRequest"
+        model = "license_requests.LicenseRequest"
         skip_postgeneration_save = True
 
     requested_by = factory.SubFactory(CompanyAdminFactory)

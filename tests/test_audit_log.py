@@ -6,15 +6,15 @@ import io
 import pytest
 from django.urls import reverse
 
-from support.models import ForcedLogout
-from support.services import force_logout
+from sessions_seats.forced_logout import force_logout
+from sessions_seats.models import ForcedLogout
 
 from .factories import UserFactory, seated
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:support_forcedlogout_changelist")
-EXPORT = reverse("admin:support_forcedlogout_export")
+CHANGELIST = reverse("admin:sessions_seats_forcedlogout_changelist")
+EXPORT = reverse("admin:sessions_seats_forcedlogout_export")
 
 
 @pytest.fixture
@@ -38,12 +38,14 @@ def rows_of(response) -> list[dict[str, str]]:
 def test_nobody_can_add_change_or_delete(client, request, records, who):
     client.force_login(request.getfixturevalue(who))
     record = records[0]
-    change = reverse("admin:support_forcedlogout_change", args=[record.pk])
+    change = reverse("admin:sessions_seats_forcedlogout_change", args=[record.pk])
 
     assert client.get(CHANGELIST).status_code == 200
-    assert client.get(reverse("admin:support_forcedlogout_add")).status_code == 403
+    assert client.get(reverse("admin:sessions_seats_forcedlogout_add")).status_code == 403
     assert (
-        client.get(reverse("admin:support_forcedlogout_delete", args=[record.pk])).status_code
+        client.get(
+            reverse("admin:sessions_seats_forcedlogout_delete", args=[record.pk])
+        ).status_code
         == 403
     )
     page = client.get(change)

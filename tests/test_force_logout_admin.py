@@ -12,8 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from sessions_seats.models import Seat, SeatSession
-from support.models import ForcedLogout
+from sessions_seats.models import ForcedLogout, Seat, SeatSession
 
 from .conftest import sign_in
 from .factories import StaffFactory, UserFactory, seated

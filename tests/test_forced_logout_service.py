@@ -1,13 +1,12 @@
-"""support.services.force_logout: ends every device of a seat, audited; refuses the unauthorised."""
+"""sessions_seats.forced_logout.force_logout: ends every device of a seat, audited; refuses the unauthorised."""
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sessions_seats.models import Seat, SeatSession
-from support.models import AppendOnlyError, ForcedLogout
-from support.services import force_logout
+from sessions_seats.forced_logout import force_logout
+from sessions_seats.models import AppendOnlyError, ForcedLogout, Seat, SeatSession
 
 from .factories import SeatFactory, SeatSessionFactory, StaffFactory, UserFactory
 
@@ -133,7 +132,7 @@ def test_deactivating_a_signed_in_user_in_the_admin_ends_their_seat(client, comp
 
 
 def test_moving_a_signed_in_user_to_another_company_ends_their_seat(agent, company):
-    from support.services import sign_out_after_account_change
+    from sessions_seats.forced_logout import sign_out_after_account_change
 
     from .factories import CompanyFactory
 
@@ -154,7 +153,7 @@ def test_moving_a_signed_in_user_to_another_company_ends_their_seat(agent, compa
 
 
 def test_an_unrelated_account_change_keeps_the_seat(agent, company):
-    from support.services import sign_out_after_account_change
+    from sessions_seats.forced_logout import sign_out_after_account_change
 
     seat = SeatFactory(user=UserFactory(company=company))
     SeatSessionFactory(seat=seat)

@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions_seats.models import Seat, SeatSession
-from sessions_seats.services import SEAT_TOUCHED_AT
-from support import services, tasks
-from support.models import ForcedLogout
+from sessions_seats import forced_logout as services
+from sessions_seats import tasks, warned_logout
+from sessions_seats.binding import SEAT_TOUCHED_AT
+from sessions_seats.models import ForcedLogout, Seat, SeatSession
 
 from .conftest import sign_in
 from .factories import EntitlementFactory, StaffFactory, UserFactory, seated
@@ -134,7 +134,7 @@ def test_user_logging_out_first_means_the_task_ends_nothing_and_says_so(
 @pytest.mark.django_db
 def test_a_cancelled_countdown_ends_nothing(members, support_agent, broker):
     seat = seated(members[0])
-    scheduled = services.schedule_force_logout(
+    scheduled = warned_logout.schedule_force_logout(
         actor=support_agent, seats=[seat], reason="r", delay=datetime.timedelta(minutes=5)
     )
     assert scheduled.seat_ids == [seat.pk]
@@ -154,7 +154,7 @@ def test_a_cancelled_countdown_ends_nothing(members, support_agent, broker):
 @pytest.mark.django_db
 def test_an_actor_who_lost_the_permission_meanwhile_signs_nobody_out(members, support_agent):
     seat = seated(members[0])
-    services.schedule_force_logout(
+    warned_logout.schedule_force_logout(
         actor=support_agent, seats=[seat], reason="r", delay=datetime.timedelta(minutes=1)
     )
     support_agent.groups.clear()
@@ -172,7 +172,7 @@ def test_an_actor_who_lost_the_permission_meanwhile_signs_nobody_out(members, su
 def test_an_actor_deleted_meanwhile_signs_nobody_out_and_the_countdown_goes(members):
     actor = StaffFactory(is_superuser=True)
     seat = seated(members[0])
-    services.schedule_force_logout(
+    warned_logout.schedule_force_logout(
         actor=actor, seats=[seat], reason="r", delay=datetime.timedelta(minutes=1)
     )
     actor_id = actor.pk
@@ -250,7 +250,7 @@ def test_real_worker_on_redis_ends_the_seat_when_the_countdown_runs_out():
     agent.user_permissions.add(Permission.objects.get(codename="force_logout"))
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-        services.schedule_force_logout(
+        warned_logout.schedule_force_logout(
             actor=agent, seats=[seat], reason="r", delay=datetime.timedelta(seconds=2)
         )
         deadline = time.monotonic() + 20

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from support.services import force_logout
+from sessions_seats.forced_logout import force_logout
 
 from .conftest import sign_in
 from .factories import LoginDenialFactory, UserFactory, past_seat, seated
@@ -219,7 +219,7 @@ def test_a_page_number_past_the_last_page_is_not_found_and_reads_nothing(
     def unread(*args, **kwargs):
         raise AssertionError("the ledger was read for a page out of reach")
 
-    monkeypatch.setattr("support.ledger.ledger", unread)
+    monkeypatch.setattr("usage.pages.ledger", unread)
     response = client.get(url, {"page": asked})
 
     assert response.status_code == 404
@@ -229,7 +229,7 @@ def test_a_page_number_past_the_last_page_is_not_found_and_reads_nothing(
 
 
 def test_the_last_page_there_is_says_there_are_more_events(company_admin, company, monkeypatch):
-    monkeypatch.setattr("support.reports.LEDGER_MAX_PAGE", 2)
+    monkeypatch.setattr("usage.pages.LEDGER_MAX_PAGE", 2)
     person = UserFactory(company=company)
     start = timezone.now() - datetime.timedelta(days=3)
     for n in range(120):
@@ -249,6 +249,6 @@ def test_the_last_page_there_is_says_there_are_more_events(company_admin, compan
 
 @pytest.mark.parametrize(("asked", "number"), [("abc", 1), ("-3", 1), ("0", 1), ("", 1), ("7", 7)])
 def test_page_numbers_that_are_not_positive_numbers_mean_the_first_page(asked, number):
-    from support.reports import page_number
+    from usage.pages import page_number
 
     assert page_number(asked) == number

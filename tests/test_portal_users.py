@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from sessions_seats.models import Seat, SeatSession
-from support.models import ForcedLogout
+from sessions_seats.models import ForcedLogout, Seat, SeatSession
 
 from .conftest import sign_in
 from .factories import (

@@ -15,8 +15,7 @@ from django.utils import timezone
 from portal import proofs
 from portal.models import SeatWish, UsedSignInProof
 from portal.tasks import notify_seat_wishes
-from sessions_seats.models import Seat, SeatSession
-from support.models import ForcedLogout
+from sessions_seats.models import ForcedLogout, Seat, SeatSession
 
 from .conftest import sign_in
 from .factories import (

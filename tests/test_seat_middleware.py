@@ -1,5 +1,5 @@
 """Every authenticated company session holds an open seat session; activity costs a write at most
-once per window (DESIGN.md rules 4 and 6)."""
+once per window (docs/DESIGN.md rules 4 and 6)."""
 
 import datetime
 
@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions_seats import services
+from sessions_seats.binding import SEAT_TOUCHED_AT
 from sessions_seats.models import SeatSession
-from sessions_seats.services import SEAT_TOUCHED_AT
 
 from .conftest import sign_in
 from .factories import StaffFactory, UserFactory
@@ -135,7 +135,7 @@ def test_staff_need_no_seat_session(client, db):
 
 
 def test_user_signed_out_by_their_company_admin_is_told_who(client, company, members):
-    from support.services import force_logout
+    from sessions_seats.forced_logout import force_logout
 
     admin = UserFactory(company=company, role="admin", full_name="Alex Admin")
     sign_in(client, members[0])

@@ -10,14 +10,14 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
-from support.models import AppendOnlyError, ForcedLogout
-from support.services import force_logout
+from sessions_seats.forced_logout import force_logout
+from sessions_seats.models import AppendOnlyError, ForcedLogout
 
 from .factories import seated
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:support_forcedlogout_changelist")
+CHANGELIST = reverse("admin:sessions_seats_forcedlogout_changelist")
 TEXT_FIELDS = ["at", "actor_email", "actor_role", "target_email", "company_name", "reason"]
 
 
@@ -40,15 +40,15 @@ def staff_client(request, client):
 
 def test_no_view_of_the_admin_changes_a_record(staff_client, record):
     before = snapshot(record)
-    change = reverse("admin:support_forcedlogout_change", args=[record.pk])
-    delete = reverse("admin:support_forcedlogout_delete", args=[record.pk])
-    add = reverse("admin:support_forcedlogout_add")
+    change = reverse("admin:sessions_seats_forcedlogout_change", args=[record.pk])
+    delete = reverse("admin:sessions_seats_forcedlogout_delete", args=[record.pk])
+    add = reverse("admin:sessions_seats_forcedlogout_add")
     forged = {name: "forged" for name in ["actor_email", "target_email", "company_name", "reason"]}
 
     assert staff_client.post(change, forged).status_code == 403
     assert staff_client.post(delete, {"post": "yes"}).status_code == 403
     assert staff_client.post(add, forged).status_code == 403
-    assert staff_client.get(reverse("admin:support_forcedlogout_history", args=[record.pk]))
+    assert staff_client.get(reverse("admin:sessions_seats_forcedlogout_history", args=[record.pk]))
     assert snapshot(record) == before
     assert ForcedLogout.objects.count() == 1
 

@@ -1,5 +1,5 @@
 """Who reaches which admin page and action: anonymous, company member, company admin, support,
-the company's account manager, another account manager, superuser (DESIGN.md rule 9)."""
+the company's account manager, another account manager, superuser (docs/DESIGN.md rule 9)."""
 
 from dataclasses import dataclass
 
@@ -9,9 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Company, User
-from sessions_seats.models import Seat, SeatSession
-from support.models import ForcedLogout
-from support.services import force_logout
+from sessions_seats.forced_logout import force_logout
+from sessions_seats.models import ForcedLogout, Seat, SeatSession
 
 from .conftest import sign_in
 from .factories import LoginDenialFactory, UserFactory, seated
@@ -89,11 +88,11 @@ def pages(w: World) -> dict[str, str]:
         "denial list": reverse("admin:sessions_seats_logindenial_changelist"),
         "denial change": reverse("admin:sessions_seats_logindenial_change", args=[denial_id]),
         "package list": reverse("admin:sessions_seats_licensepackage_changelist"),
-        "audit list": reverse("admin:support_forcedlogout_changelist"),
-        "audit change": reverse("admin:support_forcedlogout_change", args=[w.record.pk]),
-        "audit add": reverse("admin:support_forcedlogout_add"),
-        "audit delete": reverse("admin:support_forcedlogout_delete", args=[w.record.pk]),
-        "audit csv": reverse("admin:support_forcedlogout_export"),
+        "audit list": reverse("admin:sessions_seats_forcedlogout_changelist"),
+        "audit change": reverse("admin:sessions_seats_forcedlogout_change", args=[w.record.pk]),
+        "audit add": reverse("admin:sessions_seats_forcedlogout_add"),
+        "audit delete": reverse("admin:sessions_seats_forcedlogout_delete", args=[w.record.pk]),
+        "audit csv": reverse("admin:sessions_seats_forcedlogout_export"),
         "company autocomplete": reverse("admin:autocomplete")
         + "?app_label=sessions_seats&model_name=entitlement&field_name=company",
     }

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils.safestring import SafeString
 
-from sessions_seats.charts import Series, bar_chart_svg, line_chart_svg, nice_ceiling
+from usage.charts import Series, bar_chart_svg, line_chart_svg, nice_ceiling
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 DAYS = ["Mar 3", "Mar 4", "Mar 5", "Mar 6"]

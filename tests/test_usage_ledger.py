@@ -11,10 +11,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from sessions_seats import usage
+from sessions_seats.forced_logout import force_logout
 from sessions_seats.models import SeatSession
-from support.ledger import ledger
-from support.services import force_logout
+from usage.ledger import LEDGER_CSV_HEADER, ledger, ledger_csv_lines, write_ledger_csv
 
 from .factories import (
     EntitlementFactory,
@@ -102,12 +101,19 @@ def test_the_ledger_tells_the_story_in_order_with_reasons_and_the_actor(story):
     assert forced.reason_label == "Forced logout"
 
 
-def test_the_engine_ledger_has_no_actor(story):
+def test_a_forced_release_names_who_forced_it_and_why_from_the_audit_record(story):
     company, now, _ = story
 
-    forced = list(usage.ledger(company, **_period(now)))[-1]
+    forced = list(ledger(company, **_period(now)))[-1]
 
-    assert (forced.kind, forced.reason, forced.forced_by) == ("released", "forced", "")
+    assert (forced.kind, forced.reason, forced.forced_by, forced.forced_reason) == (
+        "released",
+        "forced",
+        "agent@foundry.example",
+        "Stuck on a broken tab",
+    )
+    # Releases of any other reason name nobody.
+    assert all(not e.forced_by for e in ledger(company, **_period(now)) if e.reason != "forced")
 
 
 def test_filter_by_user_kind_and_time(story):
@@ -147,11 +153,11 @@ def test_csv_export_has_a_header_local_times_and_defused_formulas(story):
     company, now, _ = story
     events = list(ledger(company, **_period(now)))
 
-    lines = list(usage.ledger_csv_lines(events))
+    lines = list(ledger_csv_lines(events))
     rows = list(csv.reader(io.StringIO("".join(lines))))
 
     assert len(lines) == len(rows) == 1 + 7
-    assert rows[0] == list(usage.LEDGER_CSV_HEADER)
+    assert rows[0] == list(LEDGER_CSV_HEADER)
     paris = ZoneInfo("Europe/Paris")
     assert rows[1][:4] == [
         events[0].at.astimezone(paris).isoformat(timespec="seconds"),
@@ -179,7 +185,7 @@ def test_csv_export_has_a_header_local_times_and_defused_formulas(story):
     ]
 
     out = io.StringIO()
-    assert usage.write_ledger_csv(iter(events), out) == 7
+    assert write_ledger_csv(iter(events), out) == 7
     assert out.getvalue() == "".join(lines)
 
 

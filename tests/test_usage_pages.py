@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions_seats import usage
+from usage.periods import last_days
 
 from .conftest import sign_in
 from .factories import (
@@ -75,7 +75,7 @@ def test_portal_report_shows_numbers_charts_simulator_and_recommendation(
     assert 3 in capacities and any(c > 3 for c in capacities)
     assert page.suggestion is not None and page.suggestion.package.seats >= 1
     # The default period: the last 30 days.
-    assert response.context["form"].period == usage.last_days(30)
+    assert response.context["form"].period == last_days(30)
 
 
 def test_portal_report_counts_only_the_admins_own_company(admin_client, company, other_company):
@@ -176,7 +176,7 @@ def test_portal_home_links_company_admins_to_the_report(company, company_admin):
 
     html = client.get(reverse("home")).content.decode()
 
-    assert PORTAL in html and reverse("portal:upgrade_request") in html
+    assert PORTAL in html and reverse("portal:license_request") in html
 
 
 # --- The staff console ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sessions_seats.usage import _hour_buckets, sweep, usage_report
+from usage.report import _hour_buckets, sweep, usage_report
 
 from .factories import (
     EntitlementFactory,
@@ -303,7 +303,7 @@ def test_report_runs_a_fixed_number_of_queries(
 
 
 def test_naive_or_empty_periods_are_refused():
-    from sessions_seats.usage import period_bounds
+    from usage.periods import period_bounds
 
     with pytest.raises(ValueError):
         period_bounds(datetime.datetime(2025, 3, 3), datetime.datetime(2025, 3, 4))

@@ -6,15 +6,15 @@ import datetime
 
 import pytest
 
-from sessions_seats.usage import (
+from usage.recommendation import recommendation
+from usage.report import usage_report
+from usage.simulator import (
     SeatHistory,
     build_attempts,
     catalogue_capacities,
-    recommendation,
     replay,
     seat_hold_end,
     simulate,
-    usage_report,
 )
 
 from .factories import (

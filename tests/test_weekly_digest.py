@@ -13,8 +13,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from support import digest, tasks
-from support.models import DigestSubscription
+from usage import digest, tasks
+from usage.models import DigestSubscription
 
 from .conftest import sign_in
 from .factories import (
@@ -132,7 +132,7 @@ def test_company_admins_who_opted_in_get_their_companys_digest(week, company_adm
     assert len(to_admins) == 1
     assert to_admins[0].subject == "Acme Foods: sign-ins refused last week"
     assert "With 3 seats, 3 sign-ins were refused on 2 days." in to_admins[0].body
-    assert reverse("portal:upgrade_request") in to_admins[0].body
+    assert reverse("portal:license_request") in to_admins[0].body
     recipients = {address for e in mail.outbox for address in e.to}
     assert not recipients & {quiet_admin.email, globex_admin.email, demoted.email}
 
@@ -149,7 +149,7 @@ def test_the_task_sends_the_digest(week, account_manager, monkeypatch):
 def test_beat_sends_it_weekly():
     entry = settings.CELERY_BEAT_SCHEDULE["weekly-refusals-digest"]
 
-    assert entry["task"] == "support.tasks.send_weekly_digest"
+    assert entry["task"] == "usage.tasks.send_weekly_digest"
     assert entry["task"] in tasks.send_weekly_digest.app.tasks
     schedule = entry["schedule"]
     assert isinstance(schedule, crontab)

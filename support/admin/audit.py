@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import datetime
-from collections.abc import Iterable, Iterator
-
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -14,11 +10,13 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 
-from ..models import ForcedLogout
+from common.csv_export import csv_download, csv_lines
+from sessions_seats.models import ForcedLogout
+
 from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin
 
 CSV_COLUMNS = [
-    ("at", "when (UTC)"),
+    ("at", "when"),
     ("actor_email", "signed out by"),
     ("actor_role", "role"),
     ("target_email", "user"),
@@ -26,41 +24,17 @@ CSV_COLUMNS = [
     ("reason", "reason"),
     ("requested_by", "requested by"),
     ("sessions_ended", "sessions ended"),
-    ("warned_at", "warned at (UTC)"),
+    ("warned_at", "warned at"),
 ]
 
 
-class _Echo:
-    """A file-like object that hands back what is written: csv.writer feeds a stream with it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
-    text = str(value)
-    # A spreadsheet runs a cell starting like a formula; reasons are free text typed by staff.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_rows(records: Iterable[ForcedLogout]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow([title for _, title in CSV_COLUMNS])
-    for record in records:
-        yield writer.writerow([_cell(getattr(record, field)) for field, _ in CSV_COLUMNS])
-
-
 def csv_response(queryset: QuerySet[ForcedLogout]) -> StreamingHttpResponse:
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(
-        csv_rows(queryset.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+    rows = (
+        [getattr(record, field) for field, _ in CSV_COLUMNS]
+        for record in queryset.iterator(chunk_size=500)
     )
-    response["Content-Disposition"] = f'attachment; filename="forced-logouts-{stamp}.csv"'
-    return response
+    lines = csv_lines([title for _, title in CSV_COLUMNS], rows)
+    return csv_download(lines, f"forced-logouts-{timezone.now():%Y%m%d-%H%M}.csv")
 
 
 @admin.register(ForcedLogout)
@@ -93,7 +67,10 @@ class ForcedLogoutAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 
     def get_urls(self) -> list:
         export = self.admin_site.admin_view(self.export_view)
-        return [path("export.csv", export, name="support_forcedlogout_export"), *super().get_urls()]
+        return [
+            path("export.csv", export, name="sessions_seats_forcedlogout_export"),
+            *super().get_urls(),
+        ]
 
     def export_view(self, request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
         """Everything the changelist shows with the same filters and search, not one page."""

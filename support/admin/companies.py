@@ -14,11 +14,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Company
+from sessions_seats import forced_logout, selectors
 from sessions_seats.devices import format_idle
 from sessions_seats.models import Entitlement
 from sessions_seats.selectors import idle_timeout_of
+from sessions_seats.services import assign_entitlement
 
-from .. import selectors
 from .scoping import CompanyScopedMixin
 from .seats import EntitlementInline
 from .usage import CompanyUsageAdminMixin
@@ -66,8 +67,9 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
             return super().save_formset(request, form, formset, change)
         for entitlement in formset.save(commit=False):
             if entitlement.pk is None:
-                entitlement.assigned_by = request.user
-            entitlement.save()
+                assign_entitlement(entitlement, assigned_by=request.user)
+            else:
+                entitlement.save()
         for entitlement in formset.deleted_objects:
             entitlement.delete()
         formset.save_m2m()
@@ -87,7 +89,7 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _force_logout_url(self, request: HttpRequest, object_id: str) -> str | None:
-        if not request.user.has_perm("support.force_logout"):
+        if not request.user.has_perm(forced_logout.FORCE_LOGOUT_PERMISSION):
             return None
         return f"{reverse('admin:sessions_seats_seat_force_logout')}?company={object_id}"
 
@@ -115,7 +117,7 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
     def usage_links(self, company: Company) -> str:
         if company.pk is None:
             return "—"
-        requests = reverse("admin:support_upgraderequest_changelist")
+        requests = reverse("admin:license_requests_licenserequest_changelist")
         return format_html(
             '<a href="{}">Usage report</a> (peak vs capacity, refusals, sizing simulator) · '
             '<a href="{}">Seat ledger</a> · <a href="{}?company__id__exact={}&amp;status=all">'

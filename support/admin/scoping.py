@@ -9,8 +9,7 @@ from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest
 
 from accounts.models import Company
-
-from ..tenancy import companies_visible_to, may_see_company, scope_to_companies
+from accounts.tenancy import companies_visible_to, may_see_company, scope_to_companies
 
 
 def company_id_of(obj: Model) -> int | None:

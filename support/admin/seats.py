@@ -19,12 +19,13 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from accounts.models import User
+from accounts.tenancy import companies_visible_to, scope_to_companies
+from sessions_seats import forced_logout, selectors, warned_logout
 from sessions_seats.devices import describe_user_agent, format_idle
 from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat, SeatSession
+from sessions_seats.services import assign_entitlement
 
-from .. import selectors, services
 from ..forms import ForceLogoutForm
-from ..tenancy import companies_visible_to, scope_to_companies
 from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin
 
 FORCE_LOGOUT_TEMPLATE = "admin/sessions_seats/seat/force_logout_confirmation.html"
@@ -95,7 +96,7 @@ class SeatSessionInline(CompanyScopedMixin, ReadOnlyAdminMixin, admin.TabularInl
 class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who holds a seat right now, how idle they are, and the force-logout action.
 
-    Read-only: seats change only through the license engine's services.
+    Read-only: seats change only through the license engine's forced_logout.
     """
 
     list_display = [
@@ -165,7 +166,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # --- force logout -------------------------------------------------------------------------
 
     def has_force_logout_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("support.force_logout")
+        return request.user.has_perm(forced_logout.FORCE_LOGOUT_PERMISSION)
 
     @admin.action(permissions=["force_logout"], description="Force logout")
     def force_logout(self, request: HttpRequest, queryset: QuerySet[Seat]) -> HttpResponse | None:
@@ -175,7 +176,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(permissions=["force_logout"], description="Cancel scheduled logout")
     def cancel_scheduled_logout(self, request: HttpRequest, queryset: QuerySet[Seat]) -> None:
-        cancelled = services.cancel_force_logout(actor=request.user, seats=queryset)
+        cancelled = forced_logout.cancel_force_logout(actor=request.user, seats=queryset)
         self.message_user(
             request, f"Cancelled the scheduled sign-out of {plural(len(cancelled), 'user')}."
         )
@@ -227,14 +228,14 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         data = form.cleaned_data
         if form.warn_first:
             try:
-                scheduled = services.schedule_force_logout(
+                scheduled = warned_logout.schedule_force_logout(
                     actor=request.user,
                     seats=seats,
                     reason=data["reason"],
                     requested_by=data["requested_by"],
                     delay=form.delay,
                 )
-            except services.SchedulingUnavailable as error:
+            except warned_logout.SchedulingUnavailable as error:
                 self.message_user(request, str(error), messages.ERROR)
                 return
             at = date_format(timezone.localtime(scheduled.at), "TIME_FORMAT")
@@ -250,7 +251,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                 messages.SUCCESS,
             )
             return
-        records = services.force_logout(
+        records = forced_logout.force_logout(
             actor=request.user,
             seats=seats,
             reason=data["reason"],
@@ -279,7 +280,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": "Force logout: are you sure?",
-            "warning": services.UNSAVED_WORK_WARNING,
+            "warning": forced_logout.UNSAVED_WORK_WARNING,
             "subtitle": None,
             "opts": self.opts,
             "rows": rows,
@@ -317,9 +318,10 @@ class EntitlementAdmin(CompanyScopedMixin, admin.ModelAdmin):
     readonly_fields = ["assigned_by"]
 
     def save_model(self, request: HttpRequest, obj: Entitlement, form: Any, change: bool) -> None:
-        if not change:
-            obj.assigned_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            assign_entitlement(obj, assigned_by=request.user)
 
 
 @admin.register(LoginDenial)

@@ -13,8 +13,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.models import Company
-
-from .. import reports, upgrades
+from license_requests.selectors import open_request_of
+from usage import pages
+from usage.forms import LedgerFilterForm, PeriodForm
 
 USAGE_TEMPLATE = "admin/accounts/company/usage_report.html"
 LEDGER_TEMPLATE = "admin/accounts/company/seat_ledger.html"
@@ -59,16 +60,16 @@ class CompanyUsageAdminMixin:
 
     def usage_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
         company = self._visible_company(request, object_id)
-        form = reports.PeriodForm(request.GET)
+        form = PeriodForm(request.GET)
         context = self._context(request, company, f"Usage of {company.name}")
         context["form"] = form
         status = 200
         if form.is_valid():
             start, end = form.period
-            context["page"] = reports.usage_page(company, start=start, end=end)
-            context["open_request"] = upgrades.open_request_of(company)
+            context["page"] = pages.usage_page(company, start=start, end=end)
+            context["open_request"] = open_request_of(company)
             context["requests_url"] = (
-                reverse("admin:support_upgraderequest_changelist")
+                reverse("admin:license_requests_licenserequest_changelist")
                 + f"?company__id__exact={company.pk}"
             )
         else:
@@ -78,13 +79,13 @@ class CompanyUsageAdminMixin:
 
     def ledger_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
         company = self._visible_company(request, object_id)
-        form = reports.LedgerFilterForm(request.GET, company=company)
+        form = LedgerFilterForm(request.GET, company=company)
         context = self._context(request, company, f"Seat ledger of {company.name}")
         context["form"] = form
         status = 200
         if form.is_valid():
-            number = reports.page_number(request.GET.get("page"))
-            context["page"] = reports.ledger_page(company, filters=form.filters, number=number)
+            number = pages.page_number(request.GET.get("page"))
+            context["page"] = pages.ledger_page(company, filters=form.filters, number=number)
             query = request.GET.copy()
             query.pop("page", None)
             csv_url = reverse("admin:accounts_company_ledger_csv", args=[company.pk])
@@ -100,11 +101,7 @@ class CompanyUsageAdminMixin:
         self, request: HttpRequest, object_id: str
     ) -> StreamingHttpResponse | HttpResponse:
         company = self._visible_company(request, object_id)
-        form = reports.LedgerFilterForm(request.GET, company=company)
+        form = LedgerFilterForm(request.GET, company=company)
         if not form.is_valid():
-            return HttpResponse(
-                "Invalid filters: " + "; ".join(m for ms in form.errors.values() for m in ms),
-                status=400,
-                content_type="text/plain; charset=utf-8",
-            )
-        return reports.ledger_csv_response(company, filters=form.filters)
+            return pages.invalid_filters_response(form)
+        return pages.ledger_csv_response(company, filters=form.filters)

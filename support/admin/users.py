@@ -11,10 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from accounts.models import User
+from sessions_seats import forced_logout, selectors
 from sessions_seats.devices import format_idle
 from sessions_seats.models import Seat
 
-from .. import selectors, services
 from .scoping import CompanyScopedMixin
 
 
@@ -65,7 +65,7 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if not change or before is None:
             return
-        signed_out = services.sign_out_after_account_change(
+        signed_out = forced_logout.sign_out_after_account_change(
             actor=request.user,
             user=obj,
             was_active=before["is_active"],
@@ -86,7 +86,7 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
         extra_context: dict | None = None,
     ) -> HttpResponse:
         url = None
-        if request.user.has_perm("support.force_logout"):
+        if request.user.has_perm(forced_logout.FORCE_LOGOUT_PERMISSION):
             url = f"{reverse('admin:sessions_seats_seat_force_logout')}?user={object_id}"
         extra_context = {**(extra_context or {}), "force_logout_url": url}
         return super().change_view(request, object_id, form_url, extra_context)

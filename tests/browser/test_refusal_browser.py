@@ -7,8 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from sessions_seats.models import Seat, SeatSession
-from support.models import ForcedLogout
+from sessions_seats.models import ForcedLogout, Seat, SeatSession
 
 from .helpers import hold_seat, lands_on_sign_in_after_being_signed_out, sign_in_with_the_form
 

@@ -11,9 +11,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Company, User
+from accounts.tenancy import ACCOUNT_MANAGERS_GROUP, SUPPORT_GROUP
 from sessions_seats.models import Entitlement, LicensePackage
 from sessions_seats.selectors import capacity_of
-from support.tenancy import ACCOUNT_MANAGERS_GROUP, SUPPORT_GROUP
+from sessions_seats.services import assign_entitlement
 
 DEMO_PASSWORD = "foundry-demo"
 
@@ -48,10 +49,8 @@ class Command(BaseCommand):
             self._person(email, name, company=acme, role=role)
 
         if capacity_of(acme) == 0:
-            Entitlement.objects.create(
-                company=acme,
-                package=LicensePackage.objects.get(seats=3),
-                quantity=1,
+            assign_entitlement(
+                Entitlement(company=acme, package=LicensePackage.objects.get(seats=3), quantity=1),
                 assigned_by=staff["am@foundry.example"],
             )
             self.stdout.write("  + entitlement: 3 users for Acme Foods")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LicenseRequestsConfig(AppConfig):
+    name = "license_requests"
+    verbose_name = "License requests"

@@ -1,0 +1,30 @@
+"""Who may open a portal page: checked on the server for every page (a hidden link is not a
+permission)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+
+
+def company_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in as a company admin, or 403; a hidden link is not a permission."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_company_admin:
+            raise PermissionDenied("Only company admins can manage users.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def message_validation_error(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)

@@ -1,0 +1,31 @@
+"""The home page: the company's seats, the user's devices, whom to ask for more licenses."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from sessions_seats import selectors as seat_selectors
+
+from .. import license_requests
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, object] = {"user": user}
+    if user.takes_seat:
+        company = user.company
+        context.update(
+            company=company,
+            capacity=seat_selectors.capacity_of(company),
+            in_use=seat_selectors.seats_in_use(company),
+            devices=seat_selectors.open_sessions_of(user),
+            contact=seat_selectors.contact_for(company),
+            current_session_key=request.session.session_key,
+            **license_requests.home_context(user),
+        )
+    return render(request, "portal/home.html", context)

@@ -1,0 +1,45 @@
+"""Periods of the usage pages: whole days in the site's time zone, or aware instants."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+DateOrDatetime = datetime.date | datetime.datetime
+
+# Rows fetched per round trip when streaming (server-side cursors on PostgreSQL).
+CHUNK = 5000
+
+
+def period_bounds(
+    start: DateOrDatetime, end: DateOrDatetime
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The half-open instant range [start, end) of a period given as dates or aware datetimes."""
+    tz = timezone.get_default_timezone()
+
+    def instant(value: DateOrDatetime, *, is_end: bool) -> datetime.datetime:
+        if isinstance(value, datetime.datetime):
+            if timezone.is_naive(value):
+                raise ValueError("Period bounds must be aware datetimes or dates.")
+            # In UTC: Python compares and adds datetimes of one zone by wall clock, across DST too.
+            return value.astimezone(datetime.UTC)
+        day = value + datetime.timedelta(days=1) if is_end else value
+        return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz).astimezone(datetime.UTC)
+
+    lo, hi = instant(start, is_end=False), instant(end, is_end=True)
+    if hi <= lo:
+        raise ValueError("The period must end after it starts.")
+    return lo, hi
+
+
+def last_days(
+    days: int = 30, *, today: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """The default period: the last `days` days of the site's calendar, today included."""
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
+    return today - datetime.timedelta(days=days - 1), today
+
+
+def local_time(instant: datetime.datetime) -> datetime.datetime:
+    return instant.astimezone(timezone.get_default_timezone())

@@ -1,0 +1,299 @@
+"""The usage report: peak concurrent users per day (a sweep), seat-hours, refusals, busy hours."""
+
+from __future__ import annotations
+
+import datetime
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import Company
+from sessions_seats.models import (
+    Entitlement,
+    LoginDenial,
+    Seat,
+)
+
+from .periods import CHUNK, DateOrDatetime, local_time, period_bounds
+
+
+@dataclass(frozen=True)
+class DayUsage:
+    day: datetime.date
+    peak: int  # most people holding a seat at the same instant that day
+    capacity: int  # seats of the entitlements valid that day
+    seat_hours: float  # seats held, integrated over the day
+    refused: int  # sign-ins refused because every seat was taken
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.peak >= self.capacity and self.capacity > 0
+
+
+@dataclass(frozen=True)
+class HourOfWeek:
+    """One hour of the week (Monday 00:00 is weekday 0, hour 0), in the site's time zone."""
+
+    weekday: int
+    hour: int
+    # Average number of seats held during this hour: seat-hours in it / how often it occurred.
+    average: float
+    # The highest number of seats held at once during any occurrence of this hour.
+    peak: int
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[self.weekday]} {self.hour:02d}:00"
+        )
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    company_id: int
+    start: datetime.datetime
+    end: datetime.datetime
+    days: tuple[DayUsage, ...]
+    seat_hours_used: float
+    # From the last activity on any device of a seat to its release, for seats released in the
+    # period (the time a seat was held by nobody working; open seats are not counted yet).
+    seat_hours_idle: float
+    refused_people: int  # distinct people refused because every seat was taken
+    refused_other: int  # refusals for another reason (no valid license, company inactive)
+    hours_of_week: tuple[HourOfWeek, ...]  # 168 entries, Monday 00:00 first
+
+    @property
+    def peak(self) -> int:
+        return max((d.peak for d in self.days), default=0)
+
+    @property
+    def capacity(self) -> int:
+        """The capacity of the period's last day."""
+        return self.days[-1].capacity if self.days else 0
+
+    @property
+    def refused(self) -> int:
+        return sum(d.refused for d in self.days)
+
+    @property
+    def refused_days(self) -> int:
+        return sum(1 for d in self.days if d.refused)
+
+    def busiest_hours(self, n: int = 3) -> list[HourOfWeek]:
+        """The `n` hours of the week with the most seats held on average (ignoring empty ones)."""
+        ranked = sorted(self.hours_of_week, key=lambda h: (-h.average, -h.peak, h.weekday, h.hour))
+        return [h for h in ranked[:n] if h.average > 0]
+
+
+def _hour_buckets(lo: datetime.datetime, hi: datetime.datetime) -> list[datetime.datetime]:
+    """Starts of the site-local clock hours covering [lo, hi), the first clipped to `lo`.
+
+    Built from local wall-clock hours so that days and hours of the week follow the site's time
+    zone, DST included (an hour that does not exist is skipped, a repeated one is one bucket).
+    """
+    tz = timezone.get_default_timezone()
+    local = lo.astimezone(tz)
+    day, hour = local.date(), local.hour
+    starts = [lo]
+    while True:
+        hour += 1
+        if hour == 24:
+            day, hour = day + datetime.timedelta(days=1), 0
+        instant = datetime.datetime.combine(day, datetime.time(hour), tzinfo=tz).astimezone(
+            datetime.UTC
+        )
+        if instant >= hi:
+            break
+        if instant > starts[-1]:
+            starts.append(instant)
+    return starts
+
+
+@dataclass
+class SweepResult:
+    peaks: list[int]  # per bucket
+    seconds: list[float]  # seat-seconds per bucket
+
+
+def sweep(
+    events: Iterable[tuple[datetime.datetime, int]],
+    buckets: Sequence[datetime.datetime],
+    end: datetime.datetime,
+) -> SweepResult:
+    """Fold time-ordered +1 (claim) / -1 (release) events into the peak count and the seat-seconds
+    of each bucket [buckets[k], buckets[k+1]) (the last one ends at `end`).
+
+    Seats are held over half-open intervals [claimed, released): at one instant, releases come
+    before claims (`events` must be sorted by (time, delta)), and a seat released exactly at a
+    bucket's start does not count in that bucket. Events must lie in [buckets[0], end].
+    """
+    n = len(buckets)
+    peaks = [0] * n
+    seconds = [0.0] * n
+    i, current, last = 0, 0, buckets[0]
+
+    def advance(t: datetime.datetime, inclusive: bool) -> None:
+        nonlocal i, last
+        while i + 1 < n and (buckets[i + 1] < t or (inclusive and buckets[i + 1] == t)):
+            seconds[i] += current * (buckets[i + 1] - last).total_seconds()
+            last = buckets[i + 1]
+            i += 1
+            peaks[i] = max(peaks[i], current)  # held across the bucket's start
+
+    for t, delta in events:
+        advance(t, inclusive=False)
+        seconds[i] += current * (t - last).total_seconds()
+        last = t
+        if delta < 0:
+            current -= 1
+            continue
+        advance(t, inclusive=True)
+        current += 1
+        peaks[i] = max(peaks[i], current)
+    advance(end, inclusive=True)
+    seconds[i] += current * (end - last).total_seconds()
+    return SweepResult(peaks, seconds)
+
+
+def report_end(hi: datetime.datetime, now: datetime.datetime | None) -> datetime.datetime:
+    # Seats still held count until the end of the period, or until now when it reaches the future.
+    return min(hi, now or timezone.now())
+
+
+def overlapping_seats(company: Company, lo: datetime.datetime, hi: datetime.datetime):
+    """Seats held for a positive time within [lo, hi)."""
+    # The OR stays on released_at alone so that the (company, released_at) index serves both
+    # arms; zero-length seats (released as claimed) hold nothing and are left out.
+    return (
+        Seat.objects.filter(company=company, claimed_at__lt=hi)
+        .filter(Q(released_at__isnull=True) | Q(released_at__gt=lo))
+        .exclude(released_at__lte=F("claimed_at"))
+    )
+
+
+def capacity_per_day(company: Company, days: Sequence[datetime.date]) -> list[int]:
+    """Capacity of each day (entitlements valid that day), in one query."""
+    if not days:
+        return []
+    first, last = days[0], days[-1]
+    rows = list(
+        Entitlement.objects.filter(company=company, starts_on__lte=last)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+        .values_list("starts_on", "ends_on", "package__seats", "quantity")
+    )
+    return [
+        sum(seats * qty for s, e, seats, qty in rows if s <= day and (e is None or e >= day))
+        for day in days
+    ]
+
+
+def usage_report(
+    company: Company,
+    *,
+    start: DateOrDatetime,
+    end: DateOrDatetime,
+    now: datetime.datetime | None = None,
+) -> UsageReport:
+    """Peak concurrent users, capacity and refusals per day, seat-hours used and held idle, and
+    usage by hour of the week, for [start, end). A fixed number of queries (five)."""
+    lo, hi = period_bounds(start, end)
+    until = max(lo, report_end(hi, now))
+    buckets = _hour_buckets(lo, hi)
+    seats = overlapping_seats(company, lo, until)
+
+    # One streaming pass: claims and releases come ordered from the database and are merged, so
+    # memory does not grow with the company's history.
+    claims = (
+        (max(at, lo), 1)
+        for at in seats.order_by("claimed_at")
+        .values_list("claimed_at", flat=True)
+        .iterator(chunk_size=CHUNK)
+    )
+    idle_seconds = 0.0
+    released = (
+        seats.filter(released_at__lt=until)
+        .annotate(last_active=Max("sessions__last_activity"))
+        .order_by("released_at")
+        .values_list("claimed_at", "released_at", "last_active")
+    )
+
+    def releases() -> Iterator[tuple[datetime.datetime, int]]:
+        nonlocal idle_seconds
+        for claimed_at, released_at, last_active in released.iterator(chunk_size=CHUNK):
+            idle_from = max(lo, claimed_at, last_active or claimed_at)
+            idle_seconds += max(0.0, (released_at - idle_from).total_seconds())
+            yield released_at, -1
+
+    result = sweep(heapq.merge(releases(), claims), buckets, until)
+
+    # Buckets (local hours) to local days and hours of the week.
+    day_peak: dict[datetime.date, int] = {}
+    day_seconds: dict[datetime.date, float] = defaultdict(float)
+    how_peak = [0] * 168
+    how_seconds = [0.0] * 168
+    how_hours = [0.0] * 168
+    bounds = [*buckets, hi]
+    for k, begins in enumerate(buckets):
+        local = local_time(begins)
+        day, slot = local.date(), local.weekday() * 24 + local.hour
+        day_peak[day] = max(day_peak.get(day, 0), result.peaks[k])
+        day_seconds[day] += result.seconds[k]
+        how_peak[slot] = max(how_peak[slot], result.peaks[k])
+        how_seconds[slot] += result.seconds[k]
+        # Hours after `until` (the future) have not happened: they do not dilute the average.
+        how_hours[slot] += max(0.0, (min(bounds[k + 1], until) - begins).total_seconds()) / 3600
+
+    days = sorted(day_peak)
+    capacities = capacity_per_day(company, days)
+
+    tz = timezone.get_default_timezone()
+    denials = LoginDenial.objects.filter(company=company, at__gte=lo, at__lt=hi)
+    refused_by_day: dict[datetime.date, int] = defaultdict(int)
+    refused_other = 0
+    for day, reason, n in (
+        denials.annotate(day=TruncDate("at", tzinfo=tz))
+        .values_list("day", "reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if reason == LoginDenial.Reason.SEATS_FULL:
+            refused_by_day[day] += n
+        else:
+            refused_other += n
+    refused_people = denials.filter(reason=LoginDenial.Reason.SEATS_FULL).aggregate(
+        n=Count("user", distinct=True)
+    )["n"]
+
+    return UsageReport(
+        company_id=company.pk,
+        start=lo,
+        end=hi,
+        days=tuple(
+            DayUsage(
+                day=day,
+                peak=day_peak[day],
+                capacity=capacity,
+                seat_hours=day_seconds[day] / 3600,
+                refused=refused_by_day.get(day, 0),
+            )
+            for day, capacity in zip(days, capacities, strict=True)
+        ),
+        seat_hours_used=sum(result.seconds) / 3600,
+        seat_hours_idle=idle_seconds / 3600,
+        refused_people=refused_people,
+        refused_other=refused_other,
+        hours_of_week=tuple(
+            HourOfWeek(
+                weekday=slot // 24,
+                hour=slot % 24,
+                average=how_seconds[slot] / 3600 / how_hours[slot] if how_hours[slot] else 0.0,
+                peak=how_peak[slot],
+            )
+            for slot in range(168)
+        ),
+    )
