@@ -83,8 +83,9 @@ def admin_proof(token: str) -> proofs.Proof:
 def seat_to_free(admin: User, seat_id: int) -> Seat:
     """An open seat of the admin's own company; SeatNotFree for anything else."""
     seat = (
-        Seat.objects.select_related("user", "company")
-        .filter(pk=seat_id, company_id=admin.company_id, released_at__isnull=True)
+        Seat.objects.open()
+        .select_related("user", "company")
+        .filter(pk=seat_id, company_id=admin.company_id)
         .first()
     )
     if seat is None:
@@ -165,7 +166,7 @@ def _answer_wish(wish: SeatWish, company: Company, capacity: int) -> int:
     if not claimed:
         return 0
     user = wish.user
-    holds_seat = Seat.objects.filter(user=user, released_at__isnull=True).exists()
+    holds_seat = Seat.objects.open().filter(user=user).exists()
     if holds_seat or not user.is_active or user.company_id != company.pk:
         return 0
     try:

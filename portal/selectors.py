@@ -38,7 +38,8 @@ def seat_holders(company: Company) -> list[SeatHolder]:
     """The company's open seats, the longest idle first (the best candidates to free)."""
     open_sessions = Q(sessions__ended_at__isnull=True)
     seats = (
-        Seat.objects.filter(company=company, released_at__isnull=True)
+        Seat.objects.open()
+        .filter(company=company)
         .select_related("user")
         .annotate(
             last_seen=Max("sessions__last_activity", filter=open_sessions),
@@ -62,11 +63,10 @@ def seat_holders(company: Company) -> list[SeatHolder]:
 def company_users(company: Company, search: str = "") -> QuerySet[User]:
     """The company's people for Users and Roles; when they hold a seat, `seat_since` (its claim)
     and `seat_last_activity` (the latest activity of its open sessions), both in the one query."""
-    open_seat = Seat.objects.filter(user=OuterRef("pk"), released_at__isnull=True)
+    open_seat = Seat.objects.open().filter(user=OuterRef("pk"))
     latest_activity = (
-        SeatSession.objects.filter(
-            seat__user=OuterRef("pk"), seat__released_at__isnull=True, ended_at__isnull=True
-        )
+        SeatSession.objects.open()
+        .filter(seat__user=OuterRef("pk"))
         .order_by()  # no default ordering in the GROUP BY
         .values("seat__user")
         .annotate(latest=Max("last_activity"))
@@ -103,9 +103,7 @@ def admins_to_ask(company: Company) -> list[User]:
 
 def my_open_session(user: User, seat_session_id: int) -> SeatSession | None:
     """One of the user's own signed-in devices; None for anyone else's."""
-    return SeatSession.objects.filter(
-        pk=seat_session_id, seat__user=user, seat__released_at__isnull=True, ended_at__isnull=True
-    ).first()
+    return SeatSession.objects.open().filter(pk=seat_session_id, seat__user=user).first()
 
 
 def pending_wish_of(user: User) -> SeatWish | None:

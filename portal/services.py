@@ -146,7 +146,7 @@ def deactivate_user(*, actor: User, user: User) -> list[ForcedLogout]:
             )
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
-        seats = Seat.objects.filter(user=user, released_at__isnull=True)
+        seats = Seat.objects.open().filter(user=user)
         return force_logout(actor=actor, seats=seats, reason=DEACTIVATION_REASON)
 
 
@@ -162,7 +162,9 @@ def reactivate_user(*, actor: User, user: User) -> User:
 
 def sign_out_my_devices(*, user: User, seat_session_ids: Collection[int]) -> Ended:
     """End some of the user's own devices (reason `logout`: they chose to). Others' are ignored."""
-    own = SeatSession.objects.filter(
-        pk__in=list(seat_session_ids), seat__user=user, ended_at__isnull=True
-    ).values_list("pk", flat=True)
+    own = (
+        SeatSession.objects.open()
+        .filter(pk__in=list(seat_session_ids), seat__user=user)
+        .values_list("pk", flat=True)
+    )
     return end_sessions(list(own), EndReason.LOGOUT)

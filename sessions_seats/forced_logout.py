@@ -82,8 +82,10 @@ def _force_logout(
     now = timezone.now()
     records = []
     with transaction.atomic():
-        for seat in Seat.objects.select_related("user", "company").filter(
-            pk__in=[seat.pk for seat in seats], released_at__isnull=True
+        for seat in (
+            Seat.objects.open()
+            .select_related("user", "company")
+            .filter(pk__in=[seat.pk for seat in seats])
         ):
             ended = seat_services.end_seats([seat.pk], EndReason.FORCED, now=now, ended_by=actor)
             if not ended.seats:
@@ -122,7 +124,7 @@ def sign_out_after_account_change(
         reason = "Moved to another company by Foundry staff"
     else:
         return []
-    seats = Seat.objects.filter(user=user, released_at__isnull=True)
+    seats = Seat.objects.open().filter(user=user)
     return _force_logout(actor=actor, seats=seats, reason=reason)
 
 

@@ -68,7 +68,7 @@ class SeatMiddleware:
             return None
         if not counts_as_activity:
             # Still open? Then leave last_activity and the window as they are.
-            if SeatSession.objects.filter(pk=seat_session_id, ended_at__isnull=True).exists():
+            if SeatSession.objects.open().filter(pk=seat_session_id).exists():
                 return None
         elif touch_seat_session(seat_session_id):
             session[SEAT_TOUCHED_AT] = now

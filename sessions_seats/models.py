@@ -98,6 +98,12 @@ class EndReason(models.TextChoices):
     LICENSE = "license", "License ended"
 
 
+class SeatQuerySet(models.QuerySet["Seat"]):
+    def open(self) -> SeatQuerySet:
+        """Seats held now: claimed and not yet released (docs/DESIGN.md rule 2)."""
+        return self.filter(released_at__isnull=True)
+
+
 class Seat(models.Model):
     """One person holding one of their company's concurrent licenses, however many devices."""
 
@@ -114,6 +120,8 @@ class Seat(models.Model):
         blank=True,
         help_text="When support will sign this person out (they see a countdown until then).",
     )
+
+    objects = SeatQuerySet.as_manager()
 
     class Meta:
         ordering = ["-claimed_at"]
@@ -151,6 +159,13 @@ class Seat(models.Model):
         return self.released_at is None
 
 
+class SeatSessionQuerySet(models.QuerySet["SeatSession"]):
+    def open(self) -> SeatSessionQuerySet:
+        """Browsers signed in now. An open session's seat is open too: a seat is released only
+        when its last session ends (docs/DESIGN.md rules 2 and 5)."""
+        return self.filter(ended_at__isnull=True)
+
+
 class SeatSession(models.Model):
     """One signed-in browser or device of a seat, bound to one Django session."""
 
@@ -170,6 +185,8 @@ class SeatSession(models.Model):
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = SeatSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

@@ -91,7 +91,8 @@ def _end_surplus(now: datetime.datetime, batch_size: int, report: ReapReport) ->
 
 def _over_capacity(now: datetime.datetime) -> list[int]:
     in_use = (
-        Seat.objects.filter(company=OuterRef("pk"), released_at__isnull=True)
+        Seat.objects.open()
+        .filter(company=OuterRef("pk"))
         .order_by()
         .values("company")
         .annotate(count=Count("pk"))
@@ -109,12 +110,12 @@ def _over_capacity(now: datetime.datetime) -> list[int]:
 
 
 def _open_sessions() -> QuerySet[SeatSession]:
-    return SeatSession.objects.filter(ended_at__isnull=True)
+    return SeatSession.objects.open()
 
 
 def _unlicensed(now: datetime.datetime) -> QuerySet[SeatSession]:
     valid = Entitlement.objects.filter(company=OuterRef("pk")).valid_on(timezone.localdate(now))
-    open_seat = Seat.objects.filter(company=OuterRef("pk"), released_at__isnull=True)
+    open_seat = Seat.objects.open().filter(company=OuterRef("pk"))
     unlicensed = Company.objects.filter(Exists(open_seat)).filter(
         Q(is_active=False) | ~Exists(valid)
     )

@@ -54,7 +54,7 @@ def capacity_expression(on: datetime.date | None = None) -> Coalesce:
 
 
 def seats_in_use(company: Company) -> int:
-    return Seat.objects.filter(company=company, released_at__isnull=True).count()
+    return Seat.objects.open().filter(company=company).count()
 
 
 def idle_timeout_of(company: Company) -> int:
@@ -73,9 +73,7 @@ def contact_for(company: Company) -> Contact:
 
 def open_sessions_of(user: User) -> QuerySet[SeatSession]:
     """The user's signed-in devices, most recently active first."""
-    return SeatSession.objects.filter(
-        seat__user=user, seat__released_at__isnull=True, ended_at__isnull=True
-    ).order_by("-last_activity")
+    return SeatSession.objects.open().filter(seat__user=user).order_by("-last_activity")
 
 
 # Someone active this recently is probably in the middle of something.
@@ -97,7 +95,7 @@ def with_activity(seats: QuerySet[Seat]) -> QuerySet[Seat]:
     sessions = SeatSession.objects.filter(seat=OuterRef("pk"))
     latest = sessions.order_by(F("ended_at").desc(nulls_first=True), "-last_activity", "-pk")
     return seats.annotate(
-        devices=_count(sessions.filter(ended_at__isnull=True), "seat"),
+        devices=_count(sessions.open(), "seat"),
         last_active_at=Subquery(latest.values("last_activity")[:1]),
         latest_ip=Subquery(latest.values("ip")[:1]),
         latest_user_agent=Subquery(latest.values("user_agent")[:1]),
@@ -109,9 +107,7 @@ def with_usage(companies: QuerySet[Company], now: datetime.datetime | None = Non
     now = now or timezone.now()
     return companies.annotate(
         capacity=capacity_expression(timezone.localdate(now)),
-        seats_in_use=_count(
-            Seat.objects.filter(company=OuterRef("pk"), released_at__isnull=True), "company"
-        ),
+        seats_in_use=_count(Seat.objects.open().filter(company=OuterRef("pk")), "company"),
         denials_30d=_count(
             LoginDenial.objects.filter(company=OuterRef("pk"), at__gte=now - DENIALS_WINDOW),
             "company",
@@ -122,9 +118,9 @@ def with_usage(companies: QuerySet[Company], now: datetime.datetime | None = Non
 def open_seats_for_logout(seats: QuerySet[Seat]) -> list[Seat]:
     """The open ones among `seats`, with their holder, company and signed-in devices loaded
     (`seat.open_sessions`, most recently active first): what the force-logout page shows."""
-    open_sessions = SeatSession.objects.filter(ended_at__isnull=True).order_by("-last_activity")
+    open_sessions = SeatSession.objects.open().order_by("-last_activity")
     return list(
-        seats.filter(released_at__isnull=True)
+        seats.open()
         .select_related("user", "company")
         .prefetch_related(Prefetch("sessions", queryset=open_sessions, to_attr="open_sessions"))
         .order_by("company__name", "user__email")

@@ -114,7 +114,7 @@ def _claim_locked(company: Company, user: User) -> Seat | Refusal:
     if capacity == 0:
         return _refuse(company, user, LoginDenial.Reason.NO_LICENSE, capacity)
     # Locked so that a concurrent release cannot empty it while this device joins.
-    seat = Seat.objects.select_for_update().filter(user=user, released_at__isnull=True).first()
+    seat = Seat.objects.select_for_update().open().filter(user=user).first()
     if seat is not None:
         return seat
     # Counted in a statement of its own, once the lock is held: folded into the locking statement,
@@ -150,8 +150,10 @@ def sign_out(request: HttpRequest) -> None:
 
 def touch_seat_session(seat_session_id: int, now: datetime.datetime | None = None) -> bool:
     """Record activity on an open seat session; False if it has ended (or never existed)."""
-    updated = SeatSession.objects.filter(pk=seat_session_id, ended_at__isnull=True).update(
-        last_activity=now or timezone.now()
+    updated = (
+        SeatSession.objects.open()
+        .filter(pk=seat_session_id)
+        .update(last_activity=now or timezone.now())
     )
     return updated == 1
 
@@ -169,8 +171,9 @@ def end_if_idle(seat_session_id: int, now: datetime.datetime | None = None) -> b
     """
     now = now or timezone.now()
     seat_session = (
-        SeatSession.objects.select_related("seat__company")
-        .filter(pk=seat_session_id, ended_at__isnull=True)
+        SeatSession.objects.open()
+        .select_related("seat__company")
+        .filter(pk=seat_session_id)
         .first()
     )
     if seat_session is None:
@@ -200,7 +203,8 @@ def end_sessions(
     with transaction.atomic():
         rows = list(
             SeatSession.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=seat_session_ids, ended_at__isnull=True)
+            .open()
+            .filter(pk__in=seat_session_ids)
             .order_by("pk")
             .values_list("pk", "session_key", "seat_id")
         )
@@ -227,9 +231,7 @@ def end_seats(
     now = now or timezone.now()
     with transaction.atomic():
         session_ids = list(
-            SeatSession.objects.filter(seat_id__in=seat_ids, ended_at__isnull=True).values_list(
-                "pk", flat=True
-            )
+            SeatSession.objects.open().filter(seat_id__in=seat_ids).values_list("pk", flat=True)
         )
         ended = end_sessions(session_ids, reason, now=now, ended_by=ended_by)
         # A seat left without sessions (none should be) is released all the same.
@@ -255,7 +257,7 @@ def end_surplus_seats(
             .get(pk=company_id)
         )
         capacity = company.capacity_now if company.is_active else 0
-        open_seats = Seat.objects.filter(company=company, released_at__isnull=True)
+        open_seats = Seat.objects.open().filter(company=company)
         surplus = min(open_seats.count() - capacity, limit)
         if surplus <= 0:
             return Ended([], [])
@@ -275,16 +277,15 @@ def _release_emptied_seats(seat_ids: set[int], reason: str, now: datetime.dateti
     # the emptiness check below sees its new session.
     candidates = list(
         Seat.objects.select_for_update()
-        .filter(pk__in=seat_ids, released_at__isnull=True)
+        .open()
+        .filter(pk__in=seat_ids)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     # Which still have an open session, looked up by seat id (the foreign key's index): an
     # anti-join here made PostgreSQL scan every open session once per batch.
     still_open = set(
-        SeatSession.objects.filter(seat_id__in=candidates, ended_at__isnull=True).values_list(
-            "seat_id", flat=True
-        )
+        SeatSession.objects.open().filter(seat_id__in=candidates).values_list("seat_id", flat=True)
     )
     emptied = [pk for pk in candidates if pk not in still_open]
     Seat.objects.filter(pk__in=emptied).update(released_at=now, release_reason=reason)
@@ -314,7 +315,8 @@ def schedule_logout(seat_ids: Collection[int], at: datetime.datetime) -> list[in
     with transaction.atomic():
         ids = list(
             Seat.objects.select_for_update()
-            .filter(pk__in=seat_ids, released_at__isnull=True)
+            .open()
+            .filter(pk__in=seat_ids)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -327,7 +329,8 @@ def cancel_scheduled_logout(seat_ids: Collection[int]) -> list[int]:
     with transaction.atomic():
         ids = list(
             Seat.objects.select_for_update()
-            .filter(pk__in=seat_ids, released_at__isnull=True, logout_scheduled_at__isnull=False)
+            .open()
+            .filter(pk__in=seat_ids, logout_scheduled_at__isnull=False)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -343,7 +346,7 @@ def due_for_logout(seat_ids: Collection[int], now: datetime.datetime | None = No
     """
     now = now or timezone.now()
     return list(
-        Seat.objects.filter(
-            pk__in=seat_ids, released_at__isnull=True, logout_scheduled_at__lte=now
-        ).values_list("pk", flat=True)
+        Seat.objects.open()
+        .filter(pk__in=seat_ids, logout_scheduled_at__lte=now)
+        .values_list("pk", flat=True)
     )

@@ -42,8 +42,9 @@ def _status(request: HttpRequest) -> JsonResponse:
     if not request.user.takes_seat:
         return JsonResponse(body)
     seat_session = (
-        SeatSession.objects.select_related("seat__company")
-        .filter(pk=request.session.get(SEAT_SESSION_ID), ended_at__isnull=True)
+        SeatSession.objects.open()
+        .select_related("seat__company")
+        .filter(pk=request.session.get(SEAT_SESSION_ID))
         .first()
     )
     if seat_session is None:

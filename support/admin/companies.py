@@ -137,9 +137,9 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
     def seat_holders(self, company: Company) -> str:
         if company.pk is None:
             return "—"
-        seats = selectors.with_activity(
-            company.seats.filter(released_at__isnull=True).select_related("user")
-        ).order_by("user__email")
+        seats = selectors.with_activity(company.seats.open().select_related("user")).order_by(
+            "user__email"
+        )
         if not seats:
             return "Nobody is signed in."
         now = timezone.now()

@@ -58,7 +58,7 @@ class SeatStatusFilter(SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Seat]) -> QuerySet[Seat]:
         if self.value() == "open":
-            return queryset.filter(released_at__isnull=True)
+            return queryset.open()
         if self.value() == "released":
             return queryset.filter(released_at__isnull=False)
         return queryset
@@ -193,7 +193,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         reached from their change pages. It only shows the page; the form posts to the action."""
         if not self.has_force_logout_permission(request):
             raise PermissionDenied
-        seats = self.get_queryset(request).filter(released_at__isnull=True)
+        seats = self.get_queryset(request).open()
         if user_id := request.GET.get("user"):
             people = scope_to_companies(User.objects.all(), request.user, "company")
             user = get_object_or_404(people, pk=_int_or_404(user_id))

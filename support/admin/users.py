@@ -96,7 +96,7 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
         if user.pk is None or not user.takes_seat:
             return "Takes no seat (staff)." if user.pk else "—"
         seat = (
-            selectors.with_activity(Seat.objects.filter(user=user, released_at__isnull=True))
+            selectors.with_activity(Seat.objects.open().filter(user=user))
             .only("pk", "claimed_at")
             .first()
         )
