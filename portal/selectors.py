@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Company, User
 from sessions_seats.models import Seat, SeatSession
+from sessions_seats.selectors import seat_last_active
 
 from .models import SeatWish
 
@@ -36,14 +37,13 @@ class SeatHolder:
 
 def seat_holders(company: Company) -> list[SeatHolder]:
     """The company's open seats, the longest idle first (the best candidates to free)."""
-    open_sessions = Q(sessions__ended_at__isnull=True)
     seats = (
         Seat.objects.open()
         .filter(company=company)
         .select_related("user")
         .annotate(
-            last_seen=Max("sessions__last_activity", filter=open_sessions),
-            devices=Count("sessions", filter=open_sessions),
+            last_seen=seat_last_active(),
+            devices=Count("sessions", filter=Q(sessions__ended_at__isnull=True)),
         )
     )
     holders = [
@@ -63,14 +63,11 @@ def seat_holders(company: Company) -> list[SeatHolder]:
 def company_users(company: Company, search: str = "") -> QuerySet[User]:
     """The company's people for Users and Roles; when they hold a seat, `seat_since` (its claim)
     and `seat_last_activity` (the latest activity of its open sessions), both in the one query."""
-    open_seat = Seat.objects.open().filter(user=OuterRef("pk"))
-    latest_activity = (
-        SeatSession.objects.open()
-        .filter(seat__user=OuterRef("pk"))
+    open_seat = (
+        Seat.objects.open()
+        .filter(user=OuterRef("pk"))
         .order_by()  # no default ordering in the GROUP BY
-        .values("seat__user")
-        .annotate(latest=Max("last_activity"))
-        .values("latest")
+        .annotate(last_active=seat_last_active())
     )
     users = (
         User.objects.filter(company=company)
@@ -78,7 +75,9 @@ def company_users(company: Company, search: str = "") -> QuerySet[User]:
         .annotate(
             # A seat without an open session (should not happen) is idle since its claim, as in
             # seat_holders.
-            seat_last_activity=Coalesce(Subquery(latest_activity[:1]), F("seat_since"))
+            seat_last_activity=Coalesce(
+                Subquery(open_seat.values("last_active")[:1]), F("seat_since")
+            )
         )
     )
     search = search.strip()

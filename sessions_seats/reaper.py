@@ -27,7 +27,7 @@ from accounts.models import Company
 
 from . import django_sessions
 from .models import EndReason, Entitlement, Seat, SeatSession
-from .selectors import capacity_expression
+from .selectors import capacity_expression, past_idle_deadline
 from .services import end_sessions, end_surplus_seats
 
 
@@ -61,7 +61,7 @@ def reap_idle_seats(
     for reason, batches in (
         (EndReason.LICENSE, _batches(_unlicensed(now), batch_size)),
         (EndReason.EXPIRED, _expired_batches(now, batch_size)),
-        (EndReason.IDLE, _batches(_idle(now), batch_size)),
+        (EndReason.IDLE, _batches(past_idle_deadline(now), batch_size)),
     ):
         ended_here = 0
         for ids in batches:
@@ -120,27 +120,6 @@ def _unlicensed(now: datetime.datetime) -> QuerySet[SeatSession]:
         Q(is_active=False) | ~Exists(valid)
     )
     return _open_sessions().filter(seat__company__in=unlicensed)
-
-
-def _idle(now: datetime.datetime) -> QuerySet[SeatSession]:
-    """Open sessions past their company's timeout: one range condition per distinct timeout."""
-    default = settings.SEAT_IDLE_TIMEOUT_MINUTES
-    overrides = set(
-        Company.objects.filter(idle_timeout__isnull=False)
-        .exclude(idle_timeout=default)
-        .values_list("idle_timeout", flat=True)
-        .distinct()
-    )
-    condition = Q(
-        Q(seat__company__idle_timeout__isnull=True) | Q(seat__company__idle_timeout=default),
-        last_activity__lt=now - datetime.timedelta(minutes=default),
-    )
-    for minutes in overrides:
-        condition |= Q(
-            seat__company__idle_timeout=minutes,
-            last_activity__lt=now - datetime.timedelta(minutes=minutes),
-        )
-    return _open_sessions().filter(condition)
 
 
 def _batches(queryset: QuerySet[SeatSession], size: int) -> Iterator[list[int]]:

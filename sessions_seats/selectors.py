@@ -10,7 +10,18 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -60,6 +71,41 @@ def seats_in_use(company: Company) -> int:
 def idle_timeout_of(company: Company) -> int:
     """Minutes of inactivity after which the company's seat sessions are reaped."""
     return company.idle_timeout or settings.SEAT_IDLE_TIMEOUT_MINUTES
+
+
+def idle_deadline(seat_session: SeatSession) -> datetime.datetime:
+    """When this seat session is reaped unless its user is active before (docs/DESIGN.md rule 7).
+    `past_idle_deadline` is the same rule for the reaper's set of sessions."""
+    timeout = datetime.timedelta(minutes=idle_timeout_of(seat_session.seat.company))
+    return seat_session.last_activity + timeout
+
+
+def past_idle_deadline(now: datetime.datetime) -> QuerySet[SeatSession]:
+    """Open sessions whose idle deadline has passed: one range condition per distinct timeout,
+    so the reaper's query uses the open-sessions index on `last_activity`."""
+    default = settings.SEAT_IDLE_TIMEOUT_MINUTES
+    overrides = set(
+        Company.objects.filter(idle_timeout__isnull=False)
+        .exclude(idle_timeout=default)
+        .values_list("idle_timeout", flat=True)
+        .distinct()
+    )
+    condition = Q(
+        Q(seat__company__idle_timeout__isnull=True) | Q(seat__company__idle_timeout=default),
+        last_activity__lt=now - datetime.timedelta(minutes=default),
+    )
+    for minutes in overrides:
+        condition |= Q(
+            seat__company__idle_timeout=minutes,
+            last_activity__lt=now - datetime.timedelta(minutes=minutes),
+        )
+    return SeatSession.objects.open().filter(condition)
+
+
+def seat_last_active() -> Max:
+    """A seat's last activity, as an annotation of Seat rows: the latest of its open sessions'
+    (None for a seat without one, which should not exist)."""
+    return Max("sessions__last_activity", filter=Q(sessions__ended_at__isnull=True))
 
 
 def contact_for(company: Company) -> Contact:

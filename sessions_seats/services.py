@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -26,7 +26,14 @@ from accounts.models import Company, User
 
 from . import binding, django_sessions
 from .models import EndReason, Entitlement, LoginDenial, Seat, SeatSession
-from .selectors import Contact, capacity_expression, contact_for, idle_timeout_of, seats_in_use
+from .selectors import (
+    Contact,
+    capacity_expression,
+    contact_for,
+    idle_deadline,
+    seat_last_active,
+    seats_in_use,
+)
 
 # The backend a session records when the caller proved who the user is some other way than
 # authenticate() (a sign-in proof, for instance); Axes' backend sits before it and logs in no one.
@@ -178,8 +185,7 @@ def end_if_idle(seat_session_id: int, now: datetime.datetime | None = None) -> b
     )
     if seat_session is None:
         return False
-    timeout = datetime.timedelta(minutes=idle_timeout_of(seat_session.seat.company))
-    if now - seat_session.last_activity + IDLE_SIGN_OUT_SLACK < timeout:
+    if now + IDLE_SIGN_OUT_SLACK < idle_deadline(seat_session):
         return False
     return end_sessions([seat_session.pk], EndReason.IDLE, now=now).sessions == 1
 
@@ -261,9 +267,8 @@ def end_surplus_seats(
         surplus = min(open_seats.count() - capacity, limit)
         if surplus <= 0:
             return Ended([], [])
-        last_active = Max("sessions__last_activity", filter=Q(sessions__ended_at__isnull=True))
         ids = list(
-            open_seats.annotate(last_active=last_active)
+            open_seats.annotate(last_active=seat_last_active())
             .order_by(F("last_active").asc(nulls_first=True), "claimed_at", "pk")
             .values_list("pk", flat=True)[:surplus]
         )

@@ -19,7 +19,7 @@ from . import services
 from .binding import SEAT_SESSION_ID, SEAT_TOUCHED_AT
 from .middleware import not_activity
 from .models import SeatSession
-from .selectors import idle_timeout_of
+from .selectors import idle_deadline, idle_timeout_of
 
 
 def _signed_out() -> JsonResponse:
@@ -51,10 +51,8 @@ def _status(request: HttpRequest) -> JsonResponse:
         # Ended between the middleware's check and here: the next request signs it out.
         return _signed_out()
     seat = seat_session.seat
-    timeout = idle_timeout_of(seat.company)
-    idle = (now - seat_session.last_activity).total_seconds()
-    body["idle_timeout_minutes"] = timeout
-    body["idle_seconds_left"] = max(0, int(timeout * 60 - idle))
+    body["idle_timeout_minutes"] = idle_timeout_of(seat.company)
+    body["idle_seconds_left"] = max(0, int((idle_deadline(seat_session) - now).total_seconds()))
     if seat.logout_scheduled_at is not None:
         body["logout_scheduled_at"] = seat.logout_scheduled_at.isoformat()
         body["seconds_until_logout"] = max(0, int((seat.logout_scheduled_at - now).total_seconds()))
