@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import Company, User
+from common.text import plural
 from license_requests import selectors as request_selectors
 from license_requests import services as request_services
 from license_requests.models import LicenseRequest
@@ -37,7 +38,7 @@ def prefill(company: Company) -> tuple[dict, str]:
         initial = {"package": suggestion.package.pk, "quantity": suggestion.quantity}
         sentence += (
             f" To get there, add {suggestion.quantity} × {suggestion.package.name} "
-            f"({suggestion.seats_added} seat{'' if suggestion.seats_added == 1 else 's'})."
+            f"({plural(suggestion.seats_added, 'seat')})."
         )
     return initial, sentence
 

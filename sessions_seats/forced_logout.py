@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from common.text import plural
 
 from . import services as seat_services
 from .models import EndReason, ForcedLogout, Seat
@@ -148,7 +149,7 @@ class ScheduledOutcome:
         text = f"Signed out {done}."
         if self.skipped:
             text += (
-                f" Ended nothing for {self.skipped} seat(s): they logged out first, "
+                f" Ended nothing for {plural(self.skipped, 'seat')}: they logged out first, "
                 "or the sign-out was cancelled or moved."
             )
         return text

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from common.text import plural
 from sessions_seats import selectors as seat_selectors
 from sessions_seats.binding import SEAT_SESSION_ID
 from sessions_seats.services import sign_out
@@ -48,7 +49,7 @@ def my_sessions_sign_out_others(request: HttpRequest) -> HttpResponse:
     others = [d.pk for d in seat_selectors.open_sessions_of(request.user) if d.pk != current]
     ended = services.sign_out_my_devices(user=request.user, seat_session_ids=others)
     if ended.sessions:
-        messages.success(request, f"Signed out {ended.sessions} other device(s).")
+        messages.success(request, f"Signed out {plural(ended.sessions, 'other device')}.")
     else:
         messages.info(request, "No other device was signed in.")
     return redirect("portal:my_sessions")

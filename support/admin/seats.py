@@ -20,6 +20,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from accounts.tenancy import companies_visible_to, scope_to_companies
+from common.text import plural
 from sessions_seats import forced_logout, selectors, warned_logout
 from sessions_seats.devices import describe_user_agent, format_idle
 from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat, SeatSession
@@ -29,10 +30,6 @@ from ..forms import ForceLogoutForm
 from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin
 
 FORCE_LOGOUT_TEMPLATE = "admin/sessions_seats/seat/force_logout_confirmation.html"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class SeatStatusFilter(SimpleListFilter):

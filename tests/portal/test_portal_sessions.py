@@ -61,7 +61,7 @@ def test_signing_out_one_other_device(devices, members):
 def test_signing_out_all_other_devices_keeps_this_one(devices, members):
     response = devices[0].post(reverse("portal:my_sessions_sign_out_others"), follow=True)
 
-    assert "Signed out 2 other device(s)." in response.content.decode()
+    assert "Signed out 2 other devices." in response.content.decode()
     assert devices[0].get(reverse("home")).status_code == 200
     assert devices[1].get(reverse("home")).status_code == 302
     assert devices[2].get(reverse("home")).status_code == 302
