@@ -1,10 +1,12 @@
-"""Absolute links for emails, and pages named by what they show rather than by who serves them.
+"""Links to pages named by what they show rather than by who serves them, and absolute links for
+emails.
 
 Emails are built low in the stack (license requests, the weekly digest) but link to pages served
-higher up (the portal, the staff console). Reversing those apps' URL names here would point the
-dependencies the wrong way, so the app that serves a page registers it under a plain name in its
-`AppConfig.ready()`, and the sender asks for it by that name. A page nobody serves (the app is not
-installed) has no link: the email leaves that line out rather than point at nothing.
+higher up (the portal, the staff console), and the portal links staff to their console. Reversing
+those apps' URL names there would point the dependencies the wrong way, so the app that serves a
+page registers it under a plain name in its `AppConfig.ready()`, and the sender asks for it by
+that name. A page nobody serves (its app is not installed) has no link: the email or page leaves
+it out rather than point at nothing.
 """
 
 from __future__ import annotations
@@ -37,10 +39,15 @@ def register_pages(pages: dict[str, PathBuilder]) -> None:
     _pages.update(pages)
 
 
-def page_url(name: str, *args: object, query: dict[str, str] | None = None) -> str | None:
-    """The absolute URL of a registered page, or None when no installed app serves it."""
+def page_path(name: str, *args: object, query: dict[str, str] | None = None) -> str | None:
+    """The path of a registered page (for a link on a page), or None when no app serves it."""
     build = _pages.get(name)
     if build is None:
         return None
-    path = build(*args)
-    return absolute_url(path + (f"?{urlencode(query)}" if query else ""))
+    return build(*args) + (f"?{urlencode(query)}" if query else "")
+
+
+def page_url(name: str, *args: object, query: dict[str, str] | None = None) -> str | None:
+    """The absolute URL of a registered page (for an email), or None when no app serves it."""
+    path = page_path(name, *args, query=query)
+    return None if path is None else absolute_url(path)

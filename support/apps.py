@@ -12,6 +12,7 @@ class SupportConfig(AppConfig):
 
         register_pages(
             {
+                "staff:console": lambda: reverse("admin:index"),
                 "staff:company_usage": lambda company_id: reverse(
                     "admin:accounts_company_usage", args=[company_id]
                 ),

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from common.links import page_path
 from sessions_seats import selectors as seat_selectors
 
 from .. import license_requests
@@ -16,7 +17,7 @@ from .. import license_requests
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    context: dict[str, object] = {"user": user}
+    context: dict[str, object] = {"user": user, "staff_console_url": page_path("staff:console")}
     if user.takes_seat:
         company = user.company
         context.update(

@@ -104,3 +104,11 @@ def test_staff_see_that_they_hold_no_seat(client, db):
 
 def test_my_sessions_needs_sign_in(client, db):
     assert client.get(reverse("portal:my_sessions")).url.startswith(reverse("login"))
+
+
+def test_staff_home_links_to_the_staff_console_registered_by_the_console(client, support_agent):
+    client.force_login(support_agent)
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert f'href="{reverse("admin:index")}">Open the staff console' in html
