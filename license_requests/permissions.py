@@ -10,7 +10,7 @@ from .models import LicenseRequest
 
 def may_ask(user: User) -> bool:
     """Company admins ask for their company; members ask their admins."""
-    return bool(user.is_active and user.is_company_admin)
+    return user.is_active_company_admin
 
 
 def may_decide(actor: User, license_request: LicenseRequest) -> bool:

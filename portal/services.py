@@ -31,7 +31,7 @@ DEACTIVATION_REASON = "Deactivated by a company admin"
 
 
 def _check_admin_of(actor: User, user: User | None = None) -> None:
-    if not (actor.is_active and actor.is_company_admin):
+    if not actor.is_active_company_admin:
         raise PermissionDenied("Only a company admin can manage users.")
     if user is not None and user.company_id != actor.company_id:
         raise PermissionDenied("You can only manage your own company's users.")
@@ -117,9 +117,8 @@ def change_role(*, actor: User, user: User, role: str) -> User:
         Company.objects.select_for_update().get(pk=actor.company_id)
         user.refresh_from_db()
         if (
-            user.role == User.Role.ADMIN
+            user.is_active_company_admin
             and role != User.Role.ADMIN
-            and user.is_active
             and active_admin_count(user.company) <= 1
         ):
             raise ValidationError(
@@ -140,7 +139,7 @@ def deactivate_user(*, actor: User, user: User) -> list[ForcedLogout]:
         user.refresh_from_db()
         if not user.is_active:
             return []
-        if user.role == User.Role.ADMIN and active_admin_count(user.company) <= 1:
+        if user.is_company_admin and active_admin_count(user.company) <= 1:
             raise ValidationError(
                 "This is the company's last admin. Make someone else an admin first."
             )
