@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tenancy import may_see_company
 from common.text import plural
 
 from . import services as seat_services
@@ -38,12 +39,12 @@ UNSAVED_WORK_NOT_ACKNOWLEDGED = "Confirm that you understand they may lose unsav
 
 
 def can_force_logout(actor: User, seat: Seat) -> bool:
-    """Support (the `force_logout` permission) may sign anyone out; a company admin, their own
-    company's people."""
+    """Staff with the `force_logout` permission may sign out people of the companies they see
+    (support sees every company: docs/DESIGN.md rule 9); a company admin, their own company's."""
     if not actor.is_active:
         return False
     if actor.has_perm(FORCE_LOGOUT_PERMISSION):
-        return True
+        return may_see_company(actor, seat.company_id)
     return actor.is_company_admin and seat.company_id == actor.company_id
 
 

@@ -15,8 +15,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def agent():
+    """Support: may force a logout, sees every company."""
     agent = StaffFactory(email="agent@foundry.example")
-    agent.user_permissions.add(Permission.objects.get(codename="force_logout"))
+    agent.user_permissions.add(
+        *Permission.objects.filter(codename__in=["force_logout", "view_all_companies"])
+    )
     return agent
 
 
@@ -64,6 +67,24 @@ def test_staff_without_the_permission_cannot_force_logout(seat_on_two_devices):
         force_logout(actor=StaffFactory(), seats=[seat_on_two_devices], reason="no")
 
     assert SeatSession.objects.filter(ended_at__isnull=True).count() == 2
+
+
+def test_the_permission_reaches_only_the_companies_the_staff_member_sees(
+    company, other_company, seat_on_two_devices
+):
+    manager = StaffFactory()
+    manager.user_permissions.add(Permission.objects.get(codename="force_logout"))
+    other_company.account_manager = manager
+    other_company.save()
+
+    with pytest.raises(PermissionDenied):
+        force_logout(actor=manager, seats=[seat_on_two_devices], reason="not my customer")
+    assert SeatSession.objects.filter(ended_at__isnull=True).count() == 2
+
+    company.account_manager = manager
+    company.save()
+    [record] = force_logout(actor=manager, seats=[seat_on_two_devices], reason="my customer")
+    assert record.target == seat_on_two_devices.user
 
 
 def test_company_admin_may_sign_out_their_own_people_only(company, seat_on_two_devices):

@@ -247,7 +247,9 @@ def test_real_worker_on_redis_ends_the_seat_when_the_countdown_runs_out():
     company = EntitlementFactory().company
     seat = seated(UserFactory(company=company))
     agent = StaffFactory()
-    agent.user_permissions.add(Permission.objects.get(codename="force_logout"))
+    agent.user_permissions.add(  # support: may force a logout, sees every company
+        *Permission.objects.filter(codename__in=["force_logout", "view_all_companies"])
+    )
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         warned_logout.schedule_force_logout(

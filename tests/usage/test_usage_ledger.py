@@ -53,7 +53,9 @@ def story(settings):
     cy_seat = SeatFactory(user=cy, claimed_at=now - 1 * H)
     SeatSessionFactory(seat=cy_seat, started_at=now - 1 * H, user_agent="=HYPERLINK(evil)")
     agent = StaffFactory(email="agent@foundry.example")
-    agent.user_permissions.add(Permission.objects.get(codename="force_logout"))
+    agent.user_permissions.add(  # support: may force a logout, sees every company
+        *Permission.objects.filter(codename__in=["force_logout", "view_all_companies"])
+    )
     force_logout(actor=agent, seats=[cy_seat], reason="Stuck on a broken tab")
     # Old history and another company's events are not part of this ledger.
     old = SeatFactory(
