@@ -245,6 +245,17 @@ class AppendOnlyError(Exception):
     """Raised on any attempt to change or delete an audit record."""
 
 
+class ForcedLogoutQuerySet(models.QuerySet["ForcedLogout"]):
+    """Bulk changes are refused like single ones (a user's deletion still sets its links to
+    NULL: Django does that through the base manager, which keeps the record itself intact)."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError("Forced-logout records cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Forced-logout records cannot be deleted.")
+
+
 class ForcedLogout(models.Model):
     """One user forcefully signed out: who did it, when, why. Append-only.
 
@@ -282,6 +293,8 @@ class ForcedLogout(models.Model):
         blank=True,
         help_text="When the user was shown a countdown before being signed out; empty: at once.",
     )
+
+    objects = ForcedLogoutQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]

@@ -114,7 +114,20 @@ def test_audit_records_cannot_be_changed_or_deleted(agent, seat_on_two_devices):
         record.save()
     with pytest.raises(AppendOnlyError):
         record.delete()
+    with pytest.raises(AppendOnlyError):
+        ForcedLogout.objects.update(reason="rewritten in bulk")
+    with pytest.raises(AppendOnlyError):
+        ForcedLogout.objects.filter(pk=record.pk).delete()
     assert ForcedLogout.objects.get().reason == "audit me"
+
+
+def test_deleting_a_person_keeps_the_audit_record_that_names_them(agent, seat_on_two_devices):
+    [record] = force_logout(actor=agent, seats=[seat_on_two_devices], reason="audit me")
+
+    seat_on_two_devices.user.delete()
+
+    kept = ForcedLogout.objects.get(pk=record.pk)
+    assert (kept.target, kept.target_email) == (None, record.target_email)
 
 
 def test_deactivating_a_signed_in_user_in_the_admin_ends_their_seat(client, company):
