@@ -9,7 +9,8 @@ PORT   ?= 8000
 help:
 	@echo "make run [PORT=8000]  set up, load demo data, start web + Celery worker + beat"
 	@echo "make test             run the whole test suite"
-	@echo "make lint / format    ruff check and format"
+	@echo "make lint             ruff, import-linter (dependency direction), mypy, migrations check"
+	@echo "make format           ruff format and fix"
 	@echo "make bench [N=100000] benchmarks against Django baselines (last line: JSON)"
 
 $(BIN)/python:
@@ -39,6 +40,9 @@ test: $(VENV)/.dev-deps
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.dev-deps
 	$(BIN)/ruff format .

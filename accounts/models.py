@@ -94,8 +94,9 @@ class UserManager(BaseUserManager["User"]):
     def active_company_admins(self, company: Company | int | None = None) -> UserQuerySet:
         return self.get_queryset().active_company_admins(company)
 
-    def get_by_natural_key(self, email: str) -> User:
-        return self.get(email=normalize_email(email))
+    def get_by_natural_key(self, username: str | None) -> User:
+        # The username is the email address. None finds nobody, as in Django's own manager.
+        return self.get(email=None if username is None else normalize_email(username))
 
     def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
         if not email:
@@ -185,6 +186,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def takes_seat(self) -> bool:
         """Company users hold a license seat while signed in; staff never do."""
         return self.company_id is not None
+
+    @property
+    def own_company(self) -> Company:
+        """The company of a company user (one who `takes_seat`). Staff belong to none, so asking
+        for theirs is a programming error, not something to show."""
+        if self.company is None:
+            raise ValueError(f"{self} belongs to no company.")
+        return self.company
+
+    @property
+    def own_company_id(self) -> int:
+        """`own_company`'s id, without loading the company."""
+        if self.company_id is None:
+            raise ValueError(f"{self} belongs to no company.")
+        return self.company_id
 
     @property
     def is_company_admin(self) -> bool:

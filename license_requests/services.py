@@ -70,15 +70,15 @@ def request_more_licenses(
     with transaction.atomic():
         # The company row lock serialises asks, so two at once cannot both open a request (the
         # partial unique constraint would refuse the second one anyway).
-        Company.objects.select_for_update().get(pk=requester.company_id)
+        Company.objects.select_for_update().get(pk=requester.own_company_id)
         current = (
             LicenseRequest.objects.select_for_update()
-            .filter(company_id=requester.company_id, status=LicenseRequest.Status.OPEN)
+            .filter(company_id=requester.own_company_id, status=LicenseRequest.Status.OPEN)
             .first()
         )
         if current is None:
             current = LicenseRequest.objects.create(
-                company_id=requester.company_id,
+                company_id=requester.own_company_id,
                 requested_by=requester,
                 package=package,
                 quantity=quantity,

@@ -48,9 +48,9 @@ def home_context(user: User) -> dict:
     if not user.takes_seat:
         return {}
     if may_ask(user):
-        latest = request_selectors.requests_of(user.company).first()
+        latest = request_selectors.requests_of(user.own_company).first()
         return {"may_request_licenses": True, "latest_request": latest}
-    return {"company_admins": admins_to_ask(user.company)}
+    return {"company_admins": admins_to_ask(user.own_company)}
 
 
 def refusal_context(user: User) -> dict:
@@ -60,7 +60,7 @@ def refusal_context(user: User) -> dict:
         return {}
     if may_ask(user):
         return {"license_request_token": proofs.issue_proof(user, proofs.LICENSE_REQUEST)}
-    return {"company_admins": admins_to_ask(user.company)}
+    return {"company_admins": admins_to_ask(user.own_company)}
 
 
 def refused_admin_proof(token: str) -> proofs.Proof:

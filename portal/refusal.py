@@ -85,7 +85,7 @@ def seat_to_free(admin: User, seat_id: int) -> Seat:
     seat = (
         Seat.objects.open()
         .select_related("user", "company")
-        .filter(pk=seat_id, company_id=admin.company_id)
+        .filter(pk=seat_id, company_id=admin.own_company_id)
         .first()
     )
     if seat is None:
@@ -106,7 +106,7 @@ def free_seat_and_sign_in(
     admin = proof.user
     try:
         with transaction.atomic():
-            Company.objects.select_for_update().get(pk=admin.company_id)
+            Company.objects.select_for_update().get(pk=admin.own_company_id)
             seat = seat_to_free(admin, seat_id)
             proofs.spend_proof(proof)
             audit = force_logout(actor=admin, seats=[seat], reason=reason)
@@ -134,7 +134,7 @@ def wish_for_a_seat(token: str) -> tuple[SeatWish, bool]:
         existing = SeatWish.objects.filter(user=user, notified_at__isnull=True).first()
         if existing is not None:
             return existing, False
-        return SeatWish.objects.create(user=user, company_id=user.company_id), True
+        return SeatWish.objects.create(user=user, company_id=user.own_company_id), True
 
 
 def notify_seat_wishes() -> int:

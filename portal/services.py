@@ -114,12 +114,12 @@ def change_role(*, actor: User, user: User, role: str) -> User:
         raise ValidationError({"role": "Choose a role."})
     with transaction.atomic():
         # The company row lock serialises admin changes, so two demotions cannot both pass.
-        Company.objects.select_for_update().get(pk=actor.company_id)
+        Company.objects.select_for_update().get(pk=actor.own_company_id)
         user.refresh_from_db()
         if (
             user.is_active_company_admin
             and role != User.Role.ADMIN
-            and active_admin_count(user.company) <= 1
+            and active_admin_count(user.own_company) <= 1
         ):
             raise ValidationError(
                 "This is the company's last admin. Make someone else an admin first."
@@ -135,11 +135,11 @@ def deactivate_user(*, actor: User, user: User) -> list[ForcedLogout]:
     if user.pk == actor.pk:
         raise ValidationError("You cannot deactivate yourself. Ask another admin.")
     with transaction.atomic():
-        Company.objects.select_for_update().get(pk=actor.company_id)
+        Company.objects.select_for_update().get(pk=actor.own_company_id)
         user.refresh_from_db()
         if not user.is_active:
             return []
-        if user.is_company_admin and active_admin_count(user.company) <= 1:
+        if user.is_company_admin and active_admin_count(user.own_company) <= 1:
             raise ValidationError(
                 "This is the company's last admin. Make someone else an admin first."
             )

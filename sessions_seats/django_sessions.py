@@ -8,6 +8,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
 from django.db.models import Exists, OuterRef
 
 _PLAIN_DB_ENGINE = "django.contrib.sessions.backends.db"
@@ -23,7 +24,7 @@ def delete_sessions(session_keys: Iterable[str]) -> None:
     if not keys:
         return
     store = _store_class()
-    if settings.SESSION_ENGINE == _PLAIN_DB_ENGINE:
+    if settings.SESSION_ENGINE == _PLAIN_DB_ENGINE and issubclass(store, DbSessionStore):
         # The table is the whole store here, so one DELETE is the same as a delete() per key.
         store.get_model_class().objects.filter(session_key__in=keys).delete()
         return

@@ -20,6 +20,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
+from accounts.http import signed_in_user
+
 from .binding import SEAT_SESSION_ID, SEAT_TOUCHED_AT
 from .explanations import NO_SEAT_MESSAGE, why_signed_out
 from .models import SeatSession
@@ -57,7 +59,7 @@ class SeatMiddleware:
         return self._check_seat(request, getattr(view_func, "counts_as_activity", True))
 
     def _check_seat(self, request: HttpRequest, counts_as_activity: bool) -> HttpResponse | None:
-        if not request.user.takes_seat:
+        if not signed_in_user(request).takes_seat:
             return None
         session = request.session
         seat_session_id = session.get(SEAT_SESSION_ID)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db.models import (
@@ -27,7 +28,38 @@ from django.utils import timezone
 
 from accounts.models import Company, User
 
-from .models import Entitlement, LoginDenial, Seat, SeatSession
+from .models import Entitlement, LoginDenial, Seat, SeatQuerySet, SeatSession
+
+
+class SeatActivity(TypedDict):
+    """What `with_activity` adds to Seat rows."""
+
+    devices: int
+    last_active_at: datetime.datetime | None
+    latest_ip: str | None
+    latest_user_agent: str | None
+
+
+class CompanyUsage(TypedDict):
+    """What `with_usage` adds to Company rows."""
+
+    capacity: int
+    seats_in_use: int
+    denials_30d: int
+
+
+class OpenSessions(TypedDict):
+    """What `open_seats_for_logout` loads on Seat rows: their open sessions, as a list."""
+
+    open_sessions: list[SeatSession]
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    SeatWithActivity = WithAnnotations[Seat, SeatActivity]
+    CompanyWithUsage = WithAnnotations[Company, CompanyUsage]
+    SeatWithOpenSessions = WithAnnotations[Seat, OpenSessions]
 
 
 @dataclass(frozen=True)
@@ -58,8 +90,8 @@ def capacity_expression(on: datetime.date | None = None) -> Coalesce:
         .valid_on(day)
         .order_by()
         .values("company")
-        .annotate(seats=Sum(F("package__seats") * F("quantity")))
-        .values("seats")
+        .annotate(entitled=Sum(F("package__seats") * F("quantity")))
+        .values("entitled")
     )
     return Coalesce(Subquery(seats), 0)
 
@@ -84,12 +116,14 @@ def past_idle_deadline(now: datetime.datetime) -> QuerySet[SeatSession]:
     """Open sessions whose idle deadline has passed: one range condition per distinct timeout,
     so the reaper's query uses the open-sessions index on `last_activity`."""
     default = settings.SEAT_IDLE_TIMEOUT_MINUTES
-    overrides = set(
+    timeouts = (
         Company.objects.filter(idle_timeout__isnull=False)
         .exclude(idle_timeout=default)
         .values_list("idle_timeout", flat=True)
         .distinct()
     )
+    # The query leaves out None already; the check says so to the type checker.
+    overrides = {minutes for minutes in timeouts if minutes is not None}
     condition = Q(
         Q(seat__company__idle_timeout__isnull=True) | Q(seat__company__idle_timeout=default),
         last_activity__lt=now - datetime.timedelta(minutes=default),
@@ -132,7 +166,7 @@ def _count(queryset: QuerySet, group_by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def with_activity(seats: QuerySet[Seat]) -> QuerySet[Seat]:
+def with_activity(seats: QuerySet[Seat]) -> QuerySet[SeatWithActivity]:
     """Seats with `devices` (open sessions), `last_active_at`, `latest_ip`, `latest_user_agent`.
 
     "Latest" prefers open sessions, so a signed-in person's idle time is that of a device still
@@ -148,7 +182,9 @@ def with_activity(seats: QuerySet[Seat]) -> QuerySet[Seat]:
     )
 
 
-def with_usage(companies: QuerySet[Company], now: datetime.datetime | None = None) -> QuerySet:
+def with_usage(
+    companies: QuerySet[Company], now: datetime.datetime | None = None
+) -> QuerySet[CompanyWithUsage]:
     """Companies with `capacity` (today), `seats_in_use` and `denials_30d`."""
     now = now or timezone.now()
     return companies.annotate(
@@ -161,7 +197,7 @@ def with_usage(companies: QuerySet[Company], now: datetime.datetime | None = Non
     )
 
 
-def open_seats_for_logout(seats: QuerySet[Seat]) -> list[Seat]:
+def open_seats_for_logout(seats: SeatQuerySet) -> list[SeatWithOpenSessions]:
     """The open ones among `seats`, with their holder, company and signed-in devices loaded
     (`seat.open_sessions`, most recently active first): what the force-logout page shows."""
     open_sessions = SeatSession.objects.open().order_by("-last_activity")
@@ -173,7 +209,9 @@ def open_seats_for_logout(seats: QuerySet[Seat]) -> list[Seat]:
     )
 
 
-def likely_has_unsaved_work(seat: Seat, now: datetime.datetime | None = None) -> bool:
+def likely_has_unsaved_work(
+    seat: SeatWithOpenSessions, now: datetime.datetime | None = None
+) -> bool:
     """Active on any device within the last few minutes (needs `open_sessions` loaded)."""
     now = now or timezone.now()
     return any(now - s.last_activity < LIKELY_UNSAVED_WORK for s in seat.open_sessions)

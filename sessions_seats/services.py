@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
@@ -34,6 +35,9 @@ from .selectors import (
     seat_last_active,
     seats_in_use,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # The backend a session records when the caller proved who the user is some other way than
 # authenticate() (a sign-in proof, for instance); Axes' backend sits before it and logs in no one.
@@ -89,7 +93,7 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
         company = (
             Company.objects.select_for_update()
             .annotate(capacity_now=capacity_expression())
-            .get(pk=user.company_id)
+            .get(pk=user.own_company_id)
         )
         seat_or_refusal = _claim_locked(company, user)
         if isinstance(seat_or_refusal, Refusal):
@@ -100,10 +104,12 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
         django_login(request, user, backend=backend)
         if request.session.session_key is None:
             request.session.save()
+        session_key = request.session.session_key
+        assert session_key is not None, "a saved session has its key"
         now = timezone.now()
         seat_session = SeatSession.objects.create(
             seat=seat_or_refusal,
-            session_key=request.session.session_key,
+            session_key=session_key,
             started_at=now,
             last_activity=now,
             ip=_client_ip(request),
@@ -113,7 +119,13 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
     return None
 
 
-def _claim_locked(company: Company, user: User) -> Seat | Refusal:
+class _CapacityNow(TypedDict):
+    """What `sign_in` reads with the company's lock: its capacity at that moment."""
+
+    capacity_now: int
+
+
+def _claim_locked(company: WithAnnotations[Company, _CapacityNow], user: User) -> Seat | Refusal:
     """With the company row locked: the user's open seat, a new one, or a recorded refusal."""
     capacity = company.capacity_now
     if not company.is_active:

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import signed_in_user
+
 from . import services
 from .binding import SEAT_SESSION_ID, SEAT_TOUCHED_AT
 from .middleware import not_activity
@@ -28,10 +30,11 @@ def _signed_out() -> JsonResponse:
 
 
 def _status(request: HttpRequest) -> JsonResponse:
+    user = signed_in_user(request)  # the views answer anonymous requests themselves
     now = timezone.now()
     body: dict[str, object] = {
         "authenticated": True,
-        "takes_seat": request.user.takes_seat,
+        "takes_seat": user.takes_seat,
         "server_time": now.isoformat(),
         "logout_scheduled_at": None,
         "seconds_until_logout": None,
@@ -39,12 +42,16 @@ def _status(request: HttpRequest) -> JsonResponse:
         "idle_seconds_left": None,
         "idle_warning_seconds": settings.SEAT_IDLE_WARNING_SECONDS,
     }
-    if not request.user.takes_seat:
+    if not user.takes_seat:
         return JsonResponse(body)
+    seat_session_id = request.session.get(SEAT_SESSION_ID)
+    if seat_session_id is None:
+        # No seat session bound (the middleware signs such a session out): none to report on.
+        return _signed_out()
     seat_session = (
         SeatSession.objects.open()
         .select_related("seat__company")
-        .filter(pk=request.session.get(SEAT_SESSION_ID))
+        .filter(pk=seat_session_id)
         .first()
     )
     if seat_session is None:

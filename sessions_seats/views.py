@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.views import LoginView
@@ -43,7 +44,13 @@ def add_refusal_extras(provider: RefusalExtrasProvider) -> None:
         _refusal_extras.append(provider)
 
 
-class SeatLoginView(LoginView):
+if TYPE_CHECKING:
+    _LoginViewBase = LoginView[EmailAuthenticationForm]
+else:
+    _LoginViewBase = LoginView
+
+
+class SeatLoginView(_LoginViewBase):
     """Django's LoginView, signing in through the license engine (which may refuse)."""
 
     form_class = EmailAuthenticationForm

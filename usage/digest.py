@@ -172,7 +172,7 @@ def send_weekly_digests(*, today: datetime.date | None = None) -> dict[str, int]
     admins = User.objects.active_company_admins().filter(company_id__in=list(by_company))
     subscribers = DigestSubscription.objects.filter(user__in=admins).select_related("user")
     for subscription in subscribers:
-        digest = by_company[subscription.user.company_id]
+        digest = by_company[subscription.user.own_company_id]
         admin_sent += _send(*admin_email(digest, start, end), [subscription.user.email])
     return {"companies": len(digests), "staff_emails": staff_sent, "admin_emails": admin_sent}
 

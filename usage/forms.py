@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -47,7 +48,7 @@ class PeriodForm(forms.Form):
         error_messages={"required": "Enter the last day.", "invalid": "Enter a date."},
     )
 
-    def __init__(self, data: Mapping | None = None, **kwargs) -> None:
+    def __init__(self, data: QueryDict | dict[str, Any] | None = None, **kwargs) -> None:
         # No period asked for: the last 30 days, as a bound form so the page can use it at once.
         if data is None or not any(data.get(name) for name in ("start", "end")):
             start, end = last_days(DEFAULT_DAYS)
@@ -56,7 +57,8 @@ class PeriodForm(forms.Form):
         super().__init__(data, **kwargs)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start"), cleaned.get("end")
         if start is None or end is None:
             return cleaned
@@ -94,12 +96,13 @@ class LedgerFilterForm(PeriodForm):
         help_text="None ticked: every kind.",
     )
 
-    def __init__(self, data: Mapping | None = None, *, company: Company, **kwargs) -> None:
+    def __init__(
+        self, data: QueryDict | dict[str, Any] | None = None, *, company: Company, **kwargs
+    ) -> None:
         super().__init__(data, **kwargs)
         # Only the company's own people: another company's user id is "not a valid choice".
-        self.fields["user"].queryset = User.objects.filter(company=company).order_by(
-            "full_name", "email"
-        )
+        user_field = cast("forms.ModelChoiceField[User]", self.fields["user"])
+        user_field.queryset = User.objects.filter(company=company).order_by("full_name", "email")
 
     @property
     def filters(self) -> dict:

@@ -207,7 +207,7 @@ def ledger_csv_response(company: Company, *, filters: dict) -> StreamingHttpResp
 
 def invalid_filters_response(form: forms.Form) -> HttpResponse:
     """A download has no page to show errors on: say what is wrong in plain text, with 400."""
-    text = "; ".join(message for errors in form.errors.values() for message in errors)
+    text = "; ".join(str(message) for errors in form.errors.values() for message in errors)
     return HttpResponse(
         f"Invalid filters: {text}", status=400, content_type="text/plain; charset=utf-8"
     )

@@ -113,7 +113,12 @@ def build_attempts(
         claims.sort()
 
     durations = [a.holds_until - a.at for a in attempts]
-    typical = statistics.median(durations) if durations else datetime.timedelta(hours=1) + timeout
+    # median() sorts and averages, which timedeltas support; typeshed admits numbers only.
+    typical = (
+        statistics.median(durations)  # type: ignore[type-var]
+        if durations
+        else datetime.timedelta(hours=1) + timeout
+    )
     for user_id, at in denials:
         hold = at + typical
         claims = by_user.get(user_id, [])

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+from accounts.http import AuthenticatedHttpRequest
+
+R = TypeVar("R", bound=HttpResponseBase)
 
 
-def company_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def company_admin_required(view: Callable[..., R]) -> Callable[..., R]:
     """Signed in as a company admin, or 403; a hidden link is not a permission."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> R:
         if not request.user.is_company_admin:
             raise PermissionDenied("Only company admins can manage users.")
         return view(request, *args, **kwargs)

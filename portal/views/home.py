@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from common.links import page_path
 from sessions_seats import selectors as seat_selectors
 
@@ -15,11 +16,11 @@ from .. import license_requests
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, object] = {"user": user, "staff_console_url": page_path("staff:console")}
     if user.takes_seat:
-        company = user.company
+        company = user.own_company
         context.update(
             company=company,
             capacity=seat_selectors.capacity_of(company),

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from license_requests import selectors as request_selectors
 from license_requests import services as request_services
 from license_requests.permissions import may_ask
@@ -60,8 +61,8 @@ class RefusalLicenseRequestForm(LicenseRequestForm):
 
 @require_GET
 @company_admin_required
-def usage(request: HttpRequest) -> HttpResponse:
-    company = request.user.company
+def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
+    company = request.user.own_company
     form = PeriodForm(request.GET)
     context: dict = {
         "form": form,
@@ -78,8 +79,8 @@ def usage(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @company_admin_required
-def ledger(request: HttpRequest) -> HttpResponse:
-    company = request.user.company
+def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
+    company = request.user.own_company
     form = LedgerFilterForm(request.GET, company=company)
     context: dict = {"form": form, "company": company}
     if not form.is_valid():
@@ -95,8 +96,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @company_admin_required
-def ledger_csv(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
-    company = request.user.company
+def ledger_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse | HttpResponse:
+    company = request.user.own_company
     form = LedgerFilterForm(request.GET, company=company)
     if not form.is_valid():
         return pages.invalid_filters_response(form)
@@ -105,14 +106,14 @@ def ledger_csv(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
 
 @require_POST
 @company_admin_required
-def digest_subscription(request: HttpRequest) -> HttpResponse:
+def digest_subscription(request: AuthenticatedHttpRequest) -> HttpResponse:
     subscribed = request.POST.get("subscribe") == "on"
     digest.set_subscription(request.user, subscribed=subscribed)
     if subscribed:
         messages.success(
             request,
             f"We will email {request.user.email} on Mondays when people of "
-            f"{request.user.company.name} were refused a sign-in the week before.",
+            f"{request.user.own_company.name} were refused a sign-in the week before.",
         )
     else:
         messages.info(request, "You will not get the weekly digest any more.")
@@ -124,15 +125,15 @@ def digest_subscription(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def license_request(request: HttpRequest) -> HttpResponse:
+def license_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not user.takes_seat:
         raise PermissionDenied("Staff do not buy licenses.")
     if not may_ask(user):
         # Members ask their admins: say who they are rather than a bare "forbidden".
-        context = {"company_admins": admins_to_ask(user.company)}
+        context: dict[str, object] = {"company_admins": admins_to_ask(user.own_company)}
         return render(request, "portal/license_request_member.html", context, status=403)
-    open_request = request_selectors.open_request_of(user.company)
+    open_request = request_selectors.open_request_of(user.own_company)
     if request.method == "POST":
         form = LicenseRequestForm(request.POST)
         sentence = ""
@@ -147,7 +148,7 @@ def license_request(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("portal:license_requests")
     else:
-        initial, sentence = portal_requests.prefill(user.company)
+        initial, sentence = portal_requests.prefill(user.own_company)
         form = LicenseRequestForm(initial=initial)
     context = {
         "form": form,
@@ -163,8 +164,8 @@ def license_request(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @company_admin_required
-def license_requests(request: HttpRequest) -> HttpResponse:
-    company = request.user.company
+def license_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
+    company = request.user.own_company
     context = {"requests": request_selectors.requests_of(company)[:50], "company": company}
     return render(request, "portal/license_requests.html", context)
 
@@ -187,7 +188,7 @@ def license_request_from_refusal(request: HttpRequest) -> HttpResponse:
         proof = portal_requests.refused_admin_proof(token)
     except proofs.ProofRefused as refused:
         return _back_to_sign_in(request, str(refused))
-    initial, sentence = portal_requests.prefill(proof.user.company)
+    initial, sentence = portal_requests.prefill(proof.user.own_company)
     form = RefusalLicenseRequestForm(initial={**initial, "token": token})
     return _render_refusal_form(request, form, proof, sentence)
 
@@ -219,7 +220,7 @@ def _render_refusal_form(
     context = {
         "form": form,
         "recommendation": sentence,
-        "open_request": request_selectors.open_request_of(proof.user.company_id),
+        "open_request": request_selectors.open_request_of(proof.user.own_company_id),
         "company": proof.user.company,
         "action": reverse("portal:license_request_from_refusal_send"),
         "refused_user": proof.user,

@@ -26,7 +26,7 @@ def _render_free_seat_confirm(
     request: HttpRequest, form: FreeSeatForm, admin: User, seat_id: int, status: int = 200
 ) -> HttpResponse:
     holder = next(
-        (h for h in selectors.seat_holders(admin.company) if h.seat.pk == seat_id),
+        (h for h in selectors.seat_holders(admin.own_company) if h.seat.pk == seat_id),
         None,
     )
     if holder is None:

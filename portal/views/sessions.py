@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from common.text import plural
 from sessions_seats import selectors as seat_selectors
 from sessions_seats.binding import SEAT_SESSION_ID
@@ -18,7 +19,7 @@ from .. import selectors, services
 
 @require_GET
 @login_required
-def my_sessions(request: HttpRequest) -> HttpResponse:
+def my_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "devices": seat_selectors.open_sessions_of(request.user),
         "current_id": request.session.get(SEAT_SESSION_ID),
@@ -28,7 +29,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def my_session_sign_out(request: HttpRequest, session_id: int) -> HttpResponse:
+def my_session_sign_out(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     device = selectors.my_open_session(request.user, session_id)
     if device is None:
         raise Http404("No such device of yours.")
@@ -44,7 +45,7 @@ def my_session_sign_out(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def my_sessions_sign_out_others(request: HttpRequest) -> HttpResponse:
+def my_sessions_sign_out_others(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = request.session.get(SEAT_SESSION_ID)
     others = [d.pk for d in seat_selectors.open_sessions_of(request.user) if d.pk != current]
     ended = services.sign_out_my_devices(user=request.user, seat_session_ids=others)

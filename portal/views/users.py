@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from sessions_seats import selectors as seat_selectors
 from sessions_seats.forced_logout import (
@@ -26,18 +27,18 @@ USERS_PER_PAGE = 20
 
 @require_GET
 @company_admin_required
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = UserSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    paginator = Paginator(selectors.company_users(request.user.company, query), USERS_PER_PAGE)
+    paginator = Paginator(selectors.company_users(request.user.own_company, query), USERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    context = {"search": search, "query": query, "page": page, "company": request.user.company}
+    context = {"search": search, "query": query, "page": page, "company": request.user.own_company}
     return render(request, "portal/users.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @company_admin_required
-def user_add(request: HttpRequest) -> HttpResponse:
+def user_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AddUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,8 +55,8 @@ def user_add(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/user_add.html", {"form": form}, status=status)
 
 
-def _company_user_or_404(request: HttpRequest, user_id: int) -> User:
-    user = selectors.company_user(request.user.company, user_id)
+def _company_user_or_404(request: AuthenticatedHttpRequest, user_id: int) -> User:
+    user = selectors.company_user(request.user.own_company, user_id)
     if user is None:
         raise Http404("No such user in your company.")
     return user
@@ -63,7 +64,7 @@ def _company_user_or_404(request: HttpRequest, user_id: int) -> User:
 
 @require_GET
 @company_admin_required
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _company_user_or_404(request, user_id)
     context = {
         "person": person,
@@ -77,7 +78,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @company_admin_required
-def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_role(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _company_user_or_404(request, user_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -94,7 +95,7 @@ def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @company_admin_required
-def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _company_user_or_404(request, user_id)
     if request.POST.get("acknowledge") != "on":
         messages.error(request, UNSAVED_WORK_NOT_ACKNOWLEDGED)
@@ -111,7 +112,7 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @company_admin_required
-def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_reactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _company_user_or_404(request, user_id)
     services.reactivate_user(actor=request.user, user=person)
     messages.success(request, f"{person.get_full_name()} can sign in again.")
@@ -120,7 +121,7 @@ def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @company_admin_required
-def user_invite(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_invite(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _company_user_or_404(request, user_id)
     if not person.is_active:
         messages.error(request, "Reactivate this user before sending them a link.")

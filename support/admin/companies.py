@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -20,9 +20,12 @@ from sessions_seats.models import Entitlement
 from sessions_seats.selectors import idle_timeout_of
 from sessions_seats.services import assign_entitlement
 
-from .scoping import CompanyScopedMixin
+from .scoping import CompanyScopedMixin, staff_user
 from .seats import EntitlementInline
 from .usage import CompanyUsageAdminMixin
+
+if TYPE_CHECKING:
+    from sessions_seats.selectors import CompanyWithUsage
 
 
 @admin.register(Company)
@@ -49,7 +52,7 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
     ]
     readonly_fields = ["usage", "effective_idle_timeout", "seat_holders", "usage_links"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CompanyWithUsage]:
         return selectors.with_usage(super().get_queryset(request))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Company | None = None) -> list[str]:
@@ -67,7 +70,7 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
             return super().save_formset(request, form, formset, change)
         for entitlement in formset.save(commit=False):
             if entitlement.pk is None:
-                assign_entitlement(entitlement, assigned_by=request.user)
+                assign_entitlement(entitlement, assigned_by=staff_user(request))
             else:
                 entitlement.save()
         for entitlement in formset.deleted_objects:
@@ -96,19 +99,19 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
     # --- columns and read-only fields -----------------------------------------------------------
 
     @admin.display(description="seats in use", ordering="seats_in_use")
-    def seats_in_use_column(self, company: Company) -> str:
+    def seats_in_use_column(self, company: CompanyWithUsage) -> str:
         return f"{company.seats_in_use} / {company.capacity}"
 
     @admin.display(description="capacity", ordering="capacity")
-    def capacity_column(self, company: Company) -> int:
+    def capacity_column(self, company: CompanyWithUsage) -> int:
         return company.capacity
 
     @admin.display(description="denials (30 days)", ordering="denials_30d")
-    def denials_column(self, company: Company) -> int:
+    def denials_column(self, company: CompanyWithUsage) -> int:
         return company.denials_30d
 
     @admin.display(description="seats in use today")
-    def usage(self, company: Company) -> str:
+    def usage(self, company: CompanyWithUsage) -> str:
         if company.pk is None:
             return "—"
         return f"{company.seats_in_use} of {company.capacity} seats in use"

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.filters import SimpleListFilter
@@ -20,7 +22,7 @@ from license_requests.models import LicenseRequest
 from license_requests.permissions import may_decide, may_fulfil
 from sessions_seats.models import LicensePackage
 
-from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin
+from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
 
 
 class RequestStatusFilter(SimpleListFilter):
@@ -73,7 +75,8 @@ class AssignEntitlementForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", "The end date cannot be before the start date.")
@@ -106,7 +109,7 @@ class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdm
     search_fields = ["company__name", "requested_by__email", "requested_by__full_name", "note"]
     list_select_related = ["company", "package", "requested_by"]
     date_hierarchy = "created_at"
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "company",
         "status",
         "package",
@@ -122,7 +125,7 @@ class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdm
         "decided_at",
         "decision_note",
         "usage_link",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description="wanted")
@@ -160,11 +163,11 @@ class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdm
         obj = self.get_object(request, object_id)
         extra = {**(extra_context or {})}
         if obj.is_open:
-            if may_fulfil(request.user, obj):
+            if may_fulfil(staff_user(request), obj):
                 extra["assign_url"] = reverse(
                     "admin:license_requests_licenserequest_assign", args=[obj.pk]
                 )
-            if may_decide(request.user, obj):
+            if may_decide(staff_user(request), obj):
                 extra["decline_url"] = reverse(
                     "admin:license_requests_licenserequest_decline", args=[obj.pk]
                 )
@@ -175,7 +178,7 @@ class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdm
     def _open_request(self, request: HttpRequest, object_id: str, *, fulfil: bool):
         obj = self.get_object(request, object_id)  # 404 out of scope
         allowed = may_fulfil if fulfil else may_decide
-        if not allowed(request.user, obj):
+        if not allowed(staff_user(request), obj):
             raise PermissionDenied
         return obj
 
@@ -220,7 +223,7 @@ class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdm
         if request.method == "POST" and form.is_valid():
             try:
                 entitlement = request_services.fulfil_request(
-                    actor=request.user, license_request=obj, **form.cleaned_data
+                    actor=staff_user(request), license_request=obj, **form.cleaned_data
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -251,7 +254,7 @@ class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdm
         if request.method == "POST" and form.is_valid():
             try:
                 request_services.decline_request(
-                    actor=request.user, license_request=obj, note=form.cleaned_data["note"]
+                    actor=staff_user(request), license_request=obj, note=form.cleaned_data["note"]
                 )
             except ValidationError as error:
                 form.add_error(None, error)

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib import admin
 from django.db.models import ForeignKey, Model, QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest
 
-from accounts.models import Company
+from accounts.models import Company, User
 from accounts.tenancy import companies_visible_to, may_see_company, scope_to_companies
+
+if TYPE_CHECKING:
+    # CompanyScopedMixin goes into ModelAdmins and inlines: checked as a ModelAdmin, its super()
+    # calls resolve.
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The user of an admin request: the admin site lets in only active staff users, so never an
+    anonymous one."""
+    user = request.user
+    assert isinstance(user, User), "admin pages are for signed-in staff only"
+    return user
 
 
 def company_id_of(obj: Model) -> int | None:
@@ -18,7 +34,7 @@ def company_id_of(obj: Model) -> int | None:
     return getattr(obj, "company_id", None)
 
 
-class CompanyScopedMixin:
+class CompanyScopedMixin(_AdminBase):
     """For ModelAdmins and inlines over rows that belong to a company.
 
     Every way in is covered: the changelist and the object lookup go through `get_queryset`; the
@@ -31,7 +47,9 @@ class CompanyScopedMixin:
     company_path = "company"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return scope_to_companies(super().get_queryset(request), request.user, self.company_path)
+        return scope_to_companies(
+            super().get_queryset(request), staff_user(request), self.company_path
+        )
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         obj = super().get_object(request, object_id, from_field)
@@ -41,7 +59,7 @@ class CompanyScopedMixin:
         return obj
 
     def _in_scope(self, request: HttpRequest, obj: Model | None) -> bool:
-        return obj is None or may_see_company(request.user, company_id_of(obj))
+        return obj is None or may_see_company(staff_user(request), company_id_of(obj))
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return super().has_view_permission(request, obj) and self._in_scope(request, obj)
@@ -56,7 +74,7 @@ class CompanyScopedMixin:
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField | None:
         if db_field.related_model is Company:
-            kwargs["queryset"] = companies_visible_to(request.user)
+            kwargs["queryset"] = companies_visible_to(staff_user(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

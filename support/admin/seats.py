@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -23,11 +23,21 @@ from accounts.tenancy import companies_visible_to, scope_to_companies
 from common.text import plural
 from sessions_seats import forced_logout, selectors, warned_logout
 from sessions_seats.devices import describe_user_agent, format_idle
-from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat, SeatSession
+from sessions_seats.models import (
+    Entitlement,
+    LicensePackage,
+    LoginDenial,
+    Seat,
+    SeatQuerySet,
+    SeatSession,
+)
 from sessions_seats.services import assign_entitlement
 
 from ..forms import ForceLogoutForm
-from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin
+from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
+
+if TYPE_CHECKING:
+    from sessions_seats.selectors import SeatWithActivity, SeatWithOpenSessions
 
 FORCE_LOGOUT_TEMPLATE = "admin/sessions_seats/seat/force_logout_confirmation.html"
 
@@ -55,7 +65,8 @@ class SeatStatusFilter(SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Seat]) -> QuerySet[Seat]:
         if self.value() == "open":
-            return queryset.open()
+            # The changelist's rows come from Seat.objects, so they are a SeatQuerySet.
+            return cast(SeatQuerySet, queryset).open()
         if self.value() == "released":
             return queryset.filter(released_at__isnull=False)
         return queryset
@@ -73,7 +84,9 @@ class IdleFilter(SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
         return [(key, label) for key, (label, _) in self.SPANS.items()]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Seat]) -> QuerySet[Seat]:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SeatWithActivity]
+    ) -> QuerySet[SeatWithActivity]:
         span = self.SPANS.get(self.value() or "")
         if span is None:
             return queryset
@@ -85,7 +98,14 @@ class SeatSessionInline(CompanyScopedMixin, ReadOnlyAdminMixin, admin.TabularInl
     model = SeatSession
     company_path = "seat__company"
     extra = 0
-    fields = ["started_at", "last_activity", "ended_at", "end_reason", "ip", "user_agent"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "started_at",
+        "last_activity",
+        "ended_at",
+        "end_reason",
+        "ip",
+        "user_agent",
+    )
     readonly_fields = fields
 
 
@@ -113,20 +133,20 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     search_fields = ["user__email", "user__full_name", "company__name"]
     list_select_related = ["user", "company"]
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "user",
         "company",
         "claimed_at",
         "logout_scheduled_at",
         "released_at",
         "release_reason",
-    ]
+    )
     readonly_fields = fields
     inlines = [SeatSessionInline]
     actions = ["force_logout", "cancel_scheduled_logout"]
     list_per_page = 50
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Seat]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SeatWithActivity]:
         return selectors.with_activity(super().get_queryset(request))
 
     # --- columns --------------------------------------------------------------------------------
@@ -136,11 +156,11 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html("{}<br><small>{}</small>", seat.user.get_full_name(), seat.user.email)
 
     @admin.display(description="devices", ordering="devices")
-    def devices_column(self, seat: Seat) -> int:
+    def devices_column(self, seat: SeatWithActivity) -> int:
         return seat.devices
 
     @admin.display(description="last activity", ordering="last_active_at")
-    def activity_column(self, seat: Seat) -> str:
+    def activity_column(self, seat: SeatWithActivity) -> str:
         if seat.released_at is not None:
             return f"released ({seat.get_release_reason_display().lower()})"
         text = format_idle(seat.last_active_at)
@@ -150,7 +170,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return text
 
     @admin.display(description="ip / browser")
-    def latest_device(self, seat: Seat) -> str:
+    def latest_device(self, seat: SeatWithActivity) -> str:
         if seat.latest_ip is None and not seat.latest_user_agent:
             return "—"
         return format_html(
@@ -166,14 +186,14 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm(forced_logout.FORCE_LOGOUT_PERMISSION)
 
     @admin.action(permissions=["force_logout"], description="Force logout")
-    def force_logout(self, request: HttpRequest, queryset: QuerySet[Seat]) -> HttpResponse | None:
+    def force_logout(self, request: HttpRequest, queryset: SeatQuerySet) -> HttpResponse | None:
         # The confirmation page posts back here with post=yes; only then does anything change.
         confirmed = request.POST.get("post") == "yes"
         return self._force_logout(request, queryset, confirmed=confirmed)
 
     @admin.action(permissions=["force_logout"], description="Cancel scheduled logout")
     def cancel_scheduled_logout(self, request: HttpRequest, queryset: QuerySet[Seat]) -> None:
-        cancelled = forced_logout.cancel_force_logout(actor=request.user, seats=queryset)
+        cancelled = forced_logout.cancel_force_logout(actor=staff_user(request), seats=queryset)
         self.message_user(
             request, f"Cancelled the scheduled sign-out of {plural(len(cancelled), 'user')}."
         )
@@ -190,15 +210,16 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         reached from their change pages. It only shows the page; the form posts to the action."""
         if not self.has_force_logout_permission(request):
             raise PermissionDenied
-        seats = self.get_queryset(request).open()
+        # Seat.objects makes the admin's rows a SeatQuerySet; ModelAdmin only promises a QuerySet.
+        seats = cast(SeatQuerySet, self.get_queryset(request)).open()
         if user_id := request.GET.get("user"):
-            people = scope_to_companies(User.objects.all(), request.user, "company")
+            people = scope_to_companies(User.objects.all(), staff_user(request), "company")
             user = get_object_or_404(people, pk=_int_or_404(user_id))
             seats = seats.filter(user=user)
             back = reverse("admin:accounts_user_change", args=[user.pk])
         elif company_id := request.GET.get("company"):
             company = get_object_or_404(
-                companies_visible_to(request.user), pk=_int_or_404(company_id)
+                companies_visible_to(staff_user(request)), pk=_int_or_404(company_id)
             )
             seats = seats.filter(company=company)
             back = reverse("admin:accounts_company_change", args=[company.pk])
@@ -207,7 +228,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return self._force_logout(request, seats, confirmed=False) or HttpResponseRedirect(back)
 
     def _force_logout(
-        self, request: HttpRequest, queryset: QuerySet[Seat], *, confirmed: bool
+        self, request: HttpRequest, queryset: SeatQuerySet, *, confirmed: bool
     ) -> HttpResponse | None:
         seats = selectors.open_seats_for_logout(queryset)
         if not seats:
@@ -221,12 +242,15 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             return None
         return self._confirmation_page(request, seats, form)
 
-    def _act(self, request: HttpRequest, seats: list[Seat], form: ForceLogoutForm) -> None:
+    def _act(
+        self, request: HttpRequest, seats: list[SeatWithOpenSessions], form: ForceLogoutForm
+    ) -> None:
+        actor = staff_user(request)
         data = form.cleaned_data
         if form.warn_first:
             try:
                 scheduled = warned_logout.schedule_force_logout(
-                    actor=request.user,
+                    actor=actor,
                     seats=seats,
                     reason=data["reason"],
                     requested_by=data["requested_by"],
@@ -249,7 +273,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             )
             return
         records = forced_logout.force_logout(
-            actor=request.user,
+            actor=actor,
             seats=seats,
             reason=data["reason"],
             requested_by=data["requested_by"],
@@ -260,10 +284,10 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         self.message_user(request, text, messages.SUCCESS)
 
     def _confirmation_page(
-        self, request: HttpRequest, seats: list[Seat], form: ForceLogoutForm
+        self, request: HttpRequest, seats: list[SeatWithOpenSessions], form: ForceLogoutForm
     ) -> TemplateResponse:
         now = timezone.now()
-        rows = [
+        rows: list[_ConfirmationRow] = [
             {
                 "seat": seat,
                 "likely_unsaved_work": selectors.likely_has_unsaved_work(seat, now),
@@ -289,6 +313,12 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, FORCE_LOGOUT_TEMPLATE, context)
+
+
+class _ConfirmationRow(TypedDict):
+    seat: Seat
+    likely_unsaved_work: bool
+    devices: list[dict[str, object]]
 
 
 def _int_or_404(value: str) -> int:
@@ -318,7 +348,7 @@ class EntitlementAdmin(CompanyScopedMixin, admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
         else:
-            assign_entitlement(obj, assigned_by=request.user)
+            assign_entitlement(obj, assigned_by=staff_user(request))
 
 
 @admin.register(LoginDenial)

@@ -7,6 +7,9 @@ as its change page is (CompanyScopedMixin.get_object), and viewing needs the vie
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -20,8 +23,13 @@ from usage.forms import LedgerFilterForm, PeriodForm
 USAGE_TEMPLATE = "admin/accounts/company/usage_report.html"
 LEDGER_TEMPLATE = "admin/accounts/company/seat_ledger.html"
 
+if TYPE_CHECKING:
+    _CompanyAdminBase = admin.ModelAdmin[Company]
+else:
+    _CompanyAdminBase = object
 
-class CompanyUsageAdminMixin:
+
+class CompanyUsageAdminMixin(_CompanyAdminBase):
     """For the Company ModelAdmin: usage and ledger pages of one company."""
 
     def get_urls(self) -> list:
@@ -41,6 +49,7 @@ class CompanyUsageAdminMixin:
 
     def _visible_company(self, request: HttpRequest, object_id: str) -> Company:
         company = self.get_object(request, object_id)  # 404 out of scope
+        assert company is not None, "CompanyScopedMixin.get_object raises Http404 instead"
         if not self.has_view_permission(request, company):
             raise PermissionDenied
         return company

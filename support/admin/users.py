@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
-from django.db.models import ForeignKey
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -15,7 +15,7 @@ from sessions_seats import forced_logout, selectors
 from sessions_seats.devices import format_idle
 from sessions_seats.models import Seat
 
-from .scoping import CompanyScopedMixin
+from .scoping import CompanyScopedMixin, staff_user
 
 
 class UserAddForm(UserCreationForm):
@@ -53,7 +53,7 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
     ]
 
     def formfield_for_dbfield(
-        self, db_field: ForeignKey, request: HttpRequest, **kwargs
+        self, db_field: Field, request: HttpRequest, **kwargs
     ) -> forms.Field | None:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "email" and field is not None:
@@ -66,7 +66,7 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
         if not change or before is None:
             return
         signed_out = forced_logout.sign_out_after_account_change(
-            actor=request.user,
+            actor=staff_user(request),
             user=obj,
             was_active=before["is_active"],
             old_company_id=before["company_id"],

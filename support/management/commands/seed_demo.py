@@ -72,7 +72,7 @@ class Command(BaseCommand):
     ) -> User:
         user = User.objects.filter(email=email).first()
         created = user is None
-        if created:
+        if user is None:
             user = User(
                 email=email,
                 full_name=full_name,
