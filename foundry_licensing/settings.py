@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: `runserver` then serves static files through WhiteNoise too, as
+    # production does, instead of Django's development handler.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "accounts",
     "sessions_seats",
@@ -50,6 +53,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before sessions and the seat middleware: fetching a
+    # stylesheet is not activity and needs no database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that may answer instead of the view (CSRF failures, axes lockouts), so
+    # those pages carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,8 +164,51 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
+# WhiteNoise serves them from the web process itself (no separate file server to configure).
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves what `collectstatic` wrote (the Procfile's release step): content-hashed
+# names browsers may cache for ever, compressed ahead of time. That storage cannot render a page
+# before collectstatic has run, so development and the tests use the plain storage, and WhiteNoise
+# finds each file where it lies (the apps' and the project's static folders) and picks up edits.
+# Both WHITENOISE_ flags are set here, not left to follow DEBUG: the test runner turns DEBUG off,
+# and the tests must still get the stylesheets without a collectstatic.
+STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=not STATIC_MANIFEST)
+WHITENOISE_AUTOREFRESH = env.bool("WHITENOISE_AUTOREFRESH", default=not STATIC_MANIFEST)
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Scripts and styles come only from our own static files: no inline <script> or <style>, no
+# style="" or on*="" attributes, so markup injected into a page can neither run nor restyle it.
+# What the scripts need from the server travels in data-* attributes (or json_script blocks,
+# which are data, never executed). The usage charts are inline SVG drawn with presentation
+# attributes (fill=, font-size=), which style-src does not restrict. img-src also takes data:
+# URIs, for small images embedded in stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
