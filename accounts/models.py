@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from common.append_only import AppendOnlyModel
+
 IDLE_TIMEOUT_MIN_MINUTES = 5
 IDLE_TIMEOUT_MAX_MINUTES = 24 * 60
 
@@ -85,6 +87,34 @@ class UserQuerySet(models.QuerySet["User"]):
         return admins if company is None else admins.filter(company=company)
 
 
+class CompanyEmailDomain(models.Model):
+    """An email domain of a company, set by Foundry staff: the company's admins may add people
+    with addresses there, and nowhere else."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="email_domains")
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text="The part after @, e.g. acme.example. One company per domain.",
+        error_messages={"unique": "Another company already has this email domain."},
+    )
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def clean(self) -> None:
+        self.domain = normalize_email(self.domain).lstrip("@")
+        if not self.domain or "@" in self.domain or "." not in self.domain:
+            raise ValidationError({"domain": "Enter a domain such as acme.example."})
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = normalize_email(self.domain).lstrip("@")
+        super().save(*args, **kwargs)
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -146,6 +176,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Foundry staff: may use the admin site, belongs to no company.",
     )
     is_active = models.BooleanField(default=True)
+    # Who deactivated the account and when; empty while active. A company admin may undo only
+    # their own company's deactivations, not Foundry staff's.
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -210,3 +246,33 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_active_company_admin(self) -> bool:
         """May act for their company now: the same predicate as `active_company_admins`."""
         return self.is_active and self.is_company_admin
+
+
+class AccountChange(AppendOnlyModel):
+    """An account deactivated or activated again: who did it, to whom, when. Append-only."""
+
+    class Action(models.TextChoices):
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+
+    class ActorRole(models.TextChoices):
+        STAFF = "staff", "Foundry staff"
+        COMPANY_ADMIN = "company_admin", "Company admin"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    actor_email = models.EmailField()
+    actor_role = models.CharField(max_length=20, choices=ActorRole.choices)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="account_changes")
+    user_email = models.EmailField()
+    company = models.ForeignKey(
+        Company, null=True, on_delete=models.PROTECT, related_name="account_changes"
+    )
+    company_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_email} {self.action} {self.user_email} at {self.at:%Y-%m-%d %H:%M}"

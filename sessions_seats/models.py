@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from common.append_only import AppendOnlyModel
+
 
 class LicensePackage(models.Model):
     """A package of concurrent users from the catalogue (1, 3, 10 or 25 users)."""
@@ -241,22 +243,7 @@ class LoginDenial(models.Model):
         return f"{self.user} refused at {self.at:%Y-%m-%d %H:%M}"
 
 
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or delete an audit record."""
-
-
-class ForcedLogoutQuerySet(models.QuerySet["ForcedLogout"]):
-    """Bulk changes are refused like single ones (a user's deletion still sets its links to
-    NULL: Django does that through the base manager, which keeps the record itself intact)."""
-
-    def update(self, **kwargs: object) -> int:
-        raise AppendOnlyError("Forced-logout records cannot be changed.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Forced-logout records cannot be deleted.")
-
-
-class ForcedLogout(models.Model):
+class ForcedLogout(AppendOnlyModel):
     """One user forcefully signed out: who did it, when, why. Append-only.
 
     Names and emails are copied so the record still reads right after people change or leave.
@@ -267,20 +254,21 @@ class ForcedLogout(models.Model):
         COMPANY_ADMIN = "company_admin", "Company admin"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # PROTECT: someone named in the audit is deactivated, never deleted (see common.append_only).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_email = models.EmailField()
     actor_role = models.CharField(max_length=20, choices=ActorRole.choices)
     target = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="forced_logouts",
     )
     target_email = models.EmailField()
     company = models.ForeignKey(
-        "accounts.Company", null=True, on_delete=models.SET_NULL, related_name="forced_logouts"
+        "accounts.Company", null=True, on_delete=models.PROTECT, related_name="forced_logouts"
     )
     company_name = models.CharField(max_length=200)
     reason = models.TextField()
@@ -294,8 +282,6 @@ class ForcedLogout(models.Model):
         help_text="When the user was shown a countdown before being signed out; empty: at once.",
     )
 
-    objects = ForcedLogoutQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at"]
         permissions = [
@@ -304,11 +290,3 @@ class ForcedLogout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_email} signed out {self.target_email} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("Forced-logout records cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Forced-logout records cannot be deleted.")

@@ -4,9 +4,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
 
+from common.append_only import AppendOnlyError
 from sessions_seats.forced_logout import force_logout
-from sessions_seats.models import AppendOnlyError, ForcedLogout, Seat, SeatSession
+from sessions_seats.models import ForcedLogout, Seat, SeatSession
 
 from ..factories import SeatFactory, SeatSessionFactory, StaffFactory, UserFactory
 
@@ -121,13 +123,17 @@ def test_audit_records_cannot_be_changed_or_deleted(agent, seat_on_two_devices):
     assert ForcedLogout.objects.get().reason == "audit me"
 
 
-def test_deleting_a_person_keeps_the_audit_record_that_names_them(agent, seat_on_two_devices):
+def test_people_named_in_the_audit_cannot_be_deleted_so_it_is_never_rewritten(
+    agent, seat_on_two_devices
+):
     [record] = force_logout(actor=agent, seats=[seat_on_two_devices], reason="audit me")
 
-    seat_on_two_devices.user.delete()
+    for person in (agent, seat_on_two_devices.user):
+        with pytest.raises(ProtectedError):
+            person.delete()
 
     kept = ForcedLogout.objects.get(pk=record.pk)
-    assert (kept.target, kept.target_email) == (None, record.target_email)
+    assert (kept.actor, kept.target) == (agent, seat_on_two_devices.user)
 
 
 def test_deactivating_a_signed_in_user_in_the_admin_ends_their_seat(client, company):

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.db.models import ProtectedError
 from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
+from common.append_only import AppendOnlyError
 from sessions_seats.forced_logout import force_logout
-from sessions_seats.models import AppendOnlyError, ForcedLogout
+from sessions_seats.models import ForcedLogout
 
 from ..factories import seated
 
@@ -97,18 +99,20 @@ def test_every_admin_registration_and_inline_of_the_model_is_read_only(superuser
         assert not model_admin.has_delete_permission(request, record)
 
 
-def test_deleting_the_people_named_leaves_what_the_record_says(superuser, client, record):
+def test_the_people_named_cannot_be_deleted_so_the_record_is_never_rewritten(
+    superuser, client, record
+):
     before = snapshot(record)
     client.force_login(superuser)
 
-    client.post(reverse("admin:accounts_user_delete", args=[record.target_id]), {"post": "yes"})
-    client.post(reverse("admin:accounts_user_delete", args=[record.actor_id]), {"post": "yes"})
-
+    for person_id in (record.target_id, record.actor_id):
+        client.post(reverse("admin:accounts_user_delete", args=[person_id]), {"post": "yes"})
+        assert User.objects.filter(pk=person_id).exists()
+    # Nor from a shell or a data clean-up: the database refuses, the record stays whole.
+    with pytest.raises(ProtectedError):
+        User.objects.filter(pk=record.actor_id).delete()
     assert snapshot(record) == before
-    # Where people do go (a shell, a data clean-up), the record keeps its copied names.
-    User.objects.filter(pk=record.actor_id).delete()
-    assert snapshot(record) == before
-    assert ForcedLogout.objects.get(pk=record.pk).actor_id is None
+    assert ForcedLogout.objects.get(pk=record.pk).actor_id == record.actor_id
 
 
 def test_the_model_refuses_saving_changes_or_deleting(record):
