@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# DEBUG is off unless asked for (the settings refuse the development secret key without it):
+# everything run from here is development, so it asks. Production never runs make; bench/ sets
+# its own production-like environment.
+export DJANGO_DEBUG ?= True
 
 .PHONY: run test lint format migrate demo reap clean help bench
 

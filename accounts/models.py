@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import DomainNameValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -105,14 +105,33 @@ class CompanyEmailDomain(models.Model):
     def __str__(self) -> str:
         return self.domain
 
-    def clean(self) -> None:
-        self.domain = normalize_email(self.domain).lstrip("@")
-        if not self.domain or "@" in self.domain or "." not in self.domain:
-            raise ValidationError({"domain": "Enter a domain such as acme.example."})
-
     def save(self, *args, **kwargs) -> None:
-        self.domain = normalize_email(self.domain).lstrip("@")
+        self.domain = self.normalize(self.domain)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.domain = self.normalize(self.domain)
+        if "@" in self.domain or "." not in self.domain:
+            raise ValidationError({"domain": "Enter a domain such as acme.example."})
+        try:
+            DomainNameValidator()(self.domain)
+        except ValidationError:
+            raise ValidationError({"domain": "Enter a domain such as acme.example."}) from None
+        # Foundry's own people sign in there: a company admin must never add accounts at it.
+        if User.objects.filter(is_staff=True, email__endswith=f"@{self.domain}").exists():
+            raise ValidationError(
+                {"domain": "Foundry staff use this domain: it cannot be a company's."}
+            )
+
+    @staticmethod
+    def normalize(domain: str) -> str:
+        """Domains are stored in lower case, without surrounding spaces or a leading @."""
+        return normalize_email(domain).lstrip("@")
+
+    @staticmethod
+    def domain_of(email: str) -> str:
+        """The domain of an email address, as domains are stored."""
+        return CompanyEmailDomain.normalize(email.rpartition("@")[2])
 
 
 class UserManager(BaseUserManager["User"]):

@@ -2,20 +2,38 @@
 
 Times are ISO 8601 with their UTC offset, in the site's time zone, so a cell reads the same in
 any spreadsheet and still names the instant exactly.
+
+Every field is quoted. Text (names, reasons, user agents: typed by people) is defused: a
+spreadsheet runs a cell that starts like a formula, and one that splits a field on `;`, `|`, tabs
+or spaces (a text import with another delimiter) starts a new cell after each of them, so a
+trigger is made text wherever a cell could start. Numbers and times are written by the app
+itself, never guarded: a quote would turn a count or an offset such as -05:00 into text.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import re
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-# A spreadsheet runs a cell that starts like a formula; reasons, names and user agents are typed
-# by people, so such a cell is quoted as text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a cell as a formula (or, for tab and CR, what it may skip before
+# reading one), and what a text import may split a field on. A single quote before the trigger
+# makes the cell text, and spreadsheets do not show it.
+FORMULA_TRIGGERS = "=+-@\t\r"
+CELL_SEPARATORS = ",;| \t\r\n"
+_TRIGGER_AT_CELL_START = re.compile(
+    f"(?:^|(?<=[{re.escape(CELL_SEPARATORS)}]))(?=[{re.escape(FORMULA_TRIGGERS)}])"
+)
+
+
+def defuse_formulas(text: str) -> str:
+    """`text` with a single quote before every formula trigger that could start a cell."""
+    return _TRIGGER_AT_CELL_START.sub("'", text)
 
 
 def csv_cell(value: object) -> str:
@@ -23,8 +41,11 @@ def csv_cell(value: object) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).isoformat(timespec="seconds")
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return defuse_formulas(str(value))
 
 
 class _Echo:
@@ -36,7 +57,7 @@ class _Echo:
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """CSV lines, header first, each ending in CRLF, for a streaming response or a file."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     yield writer.writerow(header)
     for row in rows:
         yield writer.writerow([csv_cell(value) for value in row])

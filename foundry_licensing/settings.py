@@ -1,8 +1,9 @@
 """Settings for every environment, read from the process environment (and `.env` if present).
 
-Defaults are the zero-setup development profile: SQLite and a Celery broker that needs no server.
-Production sets DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG=False and friends;
-`.env.example` documents every variable.
+Defaults are the zero-setup development profile (SQLite, a Celery broker that needs no server)
+except DEBUG, which is off unless DJANGO_DEBUG=True says otherwise: `make` and the tests turn it on,
+and production never has to remember to turn it off. Production sets DATABASE_URL,
+CELERY_BROKER_URL, DJANGO_SECRET_KEY and friends; `.env.example` documents every variable.
 """
 
 import datetime
@@ -22,13 +23,18 @@ if (BASE_DIR / ".env").is_file():
 VAR_DIR = Path(env("FOUNDRY_VAR_DIR", default=str(BASE_DIR / "var")))
 
 # --- Core -----------------------------------------------------------------------------------
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a deployment that forgot the variable must not show tracebacks and
+# settings to anyone.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The default key is only good for development; production must set DJANGO_SECRET_KEY.
 _DEV_SECRET_KEY = "django-insecure-dev-only-change-me"
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
     # A known key signs sessions and password-reset tokens anyone could forge: refuse to start.
-    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is False.")
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is False (for development: DJANGO_DEBUG=True, "
+        "which `make` sets, or put it in .env)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -139,13 +145,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Brute force (django-axes) --------------------------------------------------------------
 # An email/ip pair is locked after AXES_FAILURE_LIMIT failed sign-ins, for AXES_COOLOFF_MINUTES
-# (counted from the last failure). Staff unlock early in the admin (Axes: access attempts).
+# (counted from the last failure). Support unlocks early in the admin (Axes: access attempts).
 # Locking the pair (not the email alone) keeps an attacker from locking a real user out from
 # elsewhere. The lockout is decided before the password is checked, so it never claims a seat.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One address trying many emails (password spraying) is locked too, after this many failures
+# with any emails within the cool-off; higher than the pair's, as many people may share an
+# address. Counted from axes' rows by sessions_seats.lockout.PairAndAddressHandler.
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "sessions_seats.lockout.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 # The sign-in form posts the email as `username`; emails match whatever their case.
 AXES_USERNAME_FORM_FIELD = "username"
@@ -217,6 +228,14 @@ EMAIL_BACKEND = env(
 DEFAULT_FROM_EMAIL = env(
     "DJANGO_DEFAULT_FROM_EMAIL", default="Foundry licensing <no-reply@foundry.example>"
 )
+
+# --- Password emails (reset links and invitations) ------------------------------------------
+# At most this many to one address, and asked for from one client address, per window, so the
+# forms that send them cannot flood an inbox. Counted in the database
+# (sessions_seats.email_limits): the limits hold across processes and hosts.
+PASSWORD_EMAILS_PER_ADDRESS = env.int("PASSWORD_EMAILS_PER_ADDRESS", default=3)
+PASSWORD_EMAILS_PER_IP = env.int("PASSWORD_EMAILS_PER_IP", default=10)
+PASSWORD_EMAIL_WINDOW_MINUTES = env.int("PASSWORD_EMAIL_WINDOW_MINUTES", default=60)
 
 # --- Seats (the license engine) -------------------------------------------------------------
 # Minutes without activity after which a seat session is reaped; companies may override it.

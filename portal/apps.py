@@ -20,5 +20,7 @@ class PortalConfig(AppConfig):
                 "portal:usage": lambda: reverse("portal:usage"),
                 "portal:license_request": lambda: reverse("portal:license_request"),
                 "portal:license_requests": lambda: reverse("portal:license_requests"),
+                # The engine's log-out message links here when other devices keep the license.
+                "portal:my_sessions": lambda: reverse("portal:my_sessions"),
             }
         )

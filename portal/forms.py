@@ -46,7 +46,9 @@ class AddUserForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
 
     def clean_email(self) -> str:
-        # Whether the address is free is the service's to say (services.email_taken_message).
+        # Whether the address may be added (in the company's email domains, and free) is the
+        # service's to say, with one answer for every address outside the company
+        # (services.email_taken_message): a check here would answer differently.
         return normalize_email(self.cleaned_data["email"])
 
     def clean_full_name(self) -> str:

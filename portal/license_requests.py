@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import Company, User
-from common.text import plural
 from license_requests import selectors as request_selectors
 from license_requests import services as request_services
 from license_requests.models import LicenseRequest
@@ -36,10 +35,9 @@ def prefill(company: Company) -> tuple[dict, str]:
     initial: dict = {"quantity": 1}
     if suggestion is not None:
         initial = {"package": suggestion.package.pk, "quantity": suggestion.quantity}
-        sentence += (
-            f" To get there, add {suggestion.quantity} × {suggestion.package.name} "
-            f"({plural(suggestion.seats_added, 'seat')})."
-        )
+        # What is added, the total it makes with today's seats, and why this package: the same
+        # sentence as the usage report's.
+        sentence += f" {suggestion.sentence}"
     return initial, sentence
 
 

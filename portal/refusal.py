@@ -40,6 +40,9 @@ def refusal_extras(request: HttpRequest, user: User, refusal: Refusal) -> Refusa
         "pending_wish": pending_wish_of(user),
         "refused_user": user,
     }
+    # A member with admins to ask gets that one next step: their admins can free a seat or ask
+    # for licenses. Foundry's contact stays for admins, and for companies without an admin.
+    replaces_contact = bool(context.get("company_admins"))
     sections: tuple[str, ...] = ()
     if user.is_company_admin:
         context.update(
@@ -49,7 +52,10 @@ def refusal_extras(request: HttpRequest, user: User, refusal: Refusal) -> Refusa
         )
         sections = ("portal/_refusal_free_seat.html",)
     return RefusalExtras(
-        context=context, actions=("portal/_refusal_actions.html",), sections=sections
+        context=context,
+        actions=("portal/_refusal_actions.html",),
+        sections=sections,
+        replaces_contact=replaces_contact,
     )
 
 
@@ -175,7 +181,7 @@ def _answer_wish(wish: SeatWish, company: Company, capacity: int) -> int:
             from_email=None,
             subject=f"A seat is free at {company.name}",
             message=(
-                f"Hello {user.get_short_name()},\n\n"
+                f"Hello {user.get_full_name()},\n\n"
                 f"A license seat of {company.name} has just become free "
                 f"({seat_selectors.seats_in_use(company)} of {capacity} in use). "
                 "Sign in soon: seats go to whoever signs in first.\n\n"

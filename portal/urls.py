@@ -19,6 +19,7 @@ portal_patterns = [
     ),
     # Licenses: "Do I have enough?" and asking for more.
     path("licenses/usage/", licenses.usage, name="usage"),
+    path("licenses/usage.json", licenses.usage_json, name="usage_json"),
     path("licenses/ledger/", licenses.ledger, name="ledger"),
     path("licenses/ledger.csv", licenses.ledger_csv, name="ledger_csv"),
     path("licenses/digest/", licenses.digest_subscription, name="digest_subscription"),

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
+# The development profile for all three (DEBUG is off unless asked for); `make run` sets it too.
+export DJANGO_DEBUG="${DJANGO_DEBUG:-True}"
 mkdir -p var
 
 pids=()

@@ -7,6 +7,8 @@ import re
 
 from django.utils import timezone
 
+from common.text import plural
+
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
 _BROWSERS = [
     ("Edge", re.compile(r"Edg(e|A|iOS)?/")),
@@ -53,3 +55,24 @@ def format_idle(since: datetime.datetime | None, now: datetime.datetime | None =
     if hours:
         return f"idle {hours} h {minutes} min"
     return f"idle {minutes} min"
+
+
+def format_ago(since: datetime.datetime, now: datetime.datetime | None = None) -> str:
+    """ "just now", "1 minute ago", "25 minutes ago", "3 h 12 min ago", "2 d 3 h ago": when
+    someone was last active, in the words customers read (never "0 minutes ago")."""
+    now = now or timezone.now()
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return "just now"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h ago"
+    if hours:
+        return f"{hours} h {minutes} min ago"
+    return f"{plural(minutes, 'minute')} ago"
+
+
+def describe_device(user_agent: str, last_activity: datetime.datetime) -> str:
+    """ "Chrome on Windows, active 3 minutes ago": a signed-in device as its owner knows it."""
+    return f"{describe_user_agent(user_agent)}, active {format_ago(last_activity)}"

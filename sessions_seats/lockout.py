@@ -1,13 +1,19 @@
 """Brute-force protection (django-axes) as the sign-in page needs it.
 
-Axes' backend refuses a locked-out email/ip pair before any password is checked, so the form is
-invalid and `services.sign_in` never runs: a lockout can neither claim nor join a seat.
+Axes' backend refuses a locked-out email/ip pair, or address, before any password is checked, so
+the form is invalid and `services.sign_in` never runs: a lockout can neither claim nor join a
+seat.
 """
 
 from __future__ import annotations
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,10 +22,42 @@ from accounts.models import normalize_email
 
 from .forms import EmailAuthenticationForm
 
+# One message whichever lock holds: the page does not tell a password sprayer which one it hit.
 LOCKOUT_MESSAGE = (
-    "Too many failed sign-ins for this email from your network address. "
+    "Too many failed sign-ins for this email, or from your network address. "
     "Wait {minutes} minutes and try again, or reset your password."
 )
+
+
+class PairAndAddressHandler(AxesDatabaseHandler):
+    """Axes' database handler (every count is a row, so a lock holds on every host), locking an
+    address as well as an email/ip pair.
+
+    The pair is locked after AXES_FAILURE_LIMIT failures. Someone trying a few passwords on each
+    of many emails (password spraying) never gets there, so the address itself is locked once
+    its failures with any emails reach AXES_IP_FAILURE_LIMIT within the cool-off. That limit is
+    higher: many honest people may share an address (an office behind one proxy), and a lock on
+    it keeps all of them out.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        failures = super().get_failures(request, credentials)
+        limit = get_failure_limit(request, credentials)
+        if failures < limit and address_failures(request) >= settings.AXES_IP_FAILURE_LIMIT:
+            # Axes locks when this figure reaches the pair's limit.
+            return limit
+        return failures
+
+
+def address_failures(request: HttpRequest) -> int:
+    """Failed sign-ins from the request's address within the cool-off, whatever the email."""
+    ip_address = getattr(request, "axes_ip_address", None)
+    if ip_address is None:
+        return 0
+    attempts = AccessAttempt.objects.filter(
+        ip_address=ip_address, attempt_time__gte=get_cool_off_threshold(request)
+    )
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
 def username_of(request: HttpRequest, credentials: dict | None) -> str:

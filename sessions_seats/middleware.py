@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts.http import signed_in_user
@@ -34,6 +35,14 @@ def not_activity(view: V) -> V:
     """Mark a view whose requests do not count as the user's activity (e.g. status polling)."""
     view.counts_as_activity = False  # type: ignore[attr-defined]
     return view
+
+
+def _explained() -> QuerySet[SeatSession]:
+    """Seat sessions with what `why_signed_out` reads: the company, who ended it, and the person
+    with who deactivated them."""
+    return SeatSession.objects.select_related(
+        "seat__company", "ended_by", "seat__user__company", "seat__user__deactivated_by"
+    )
 
 
 class SeatMiddleware:
@@ -75,11 +84,7 @@ class SeatMiddleware:
         elif touch_seat_session(seat_session_id):
             session[SEAT_TOUCHED_AT] = now
             return None
-        ended = (
-            SeatSession.objects.select_related("seat__company", "ended_by")
-            .filter(pk=seat_session_id)
-            .first()
-        )
+        ended = _explained().filter(pk=seat_session_id).first()
         return self._sign_out(request, (ended and why_signed_out(ended)) or NO_SEAT_MESSAGE)
 
     def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse:
@@ -92,11 +97,7 @@ class SeatMiddleware:
         cookie_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if not cookie_key or request.session.session_key is not None:
             return
-        ended = (
-            SeatSession.objects.select_related("seat__company", "ended_by")
-            .filter(session_key=cookie_key, ended_at__isnull=False)
-            .first()
-        )
+        ended = _explained().filter(session_key=cookie_key, ended_at__isnull=False).first()
         message = ended and why_signed_out(ended)
         if message:
             messages.warning(request, message)

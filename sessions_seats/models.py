@@ -290,3 +290,20 @@ class ForcedLogout(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.actor_email} signed out {self.target_email} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PasswordEmailQuota(models.Model):
+    """Password emails (reset links, invitations) recently sent to one address, or asked for from
+    one client address: the times within the last window, oldest first.
+
+    A row per address and per client address, locked while a send is counted, so the limits hold
+    however many web processes and hosts serve the forms (`sessions_seats.email_limits`). Rows
+    idle for a whole window are deleted as others are written.
+    """
+
+    key = models.CharField(max_length=300, unique=True, help_text="address:… or ip:…")
+    sent = models.JSONField(default=list, help_text="POSIX times of the sends in the window.")
+    last_sent_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {len(self.sent)} recent"

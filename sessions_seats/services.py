@@ -80,43 +80,66 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
 
     Staff sign in without a seat. For company users the claim, Django's login and the binding of
     the seat to the new session key commit together, so no seat exists without its session.
+
+    The seat is claimed for the company the user belongs to when the claim commits, not the one
+    they had when `user` was loaded: staff may move them meanwhile (`_claim_locked`).
     """
     backend = getattr(user, "backend", None) or _PASSWORD_BACKEND
-    if not user.takes_seat:
-        django_login(request, user, backend=backend)
-        return None
+    for _attempt in range(_CLAIM_ATTEMPTS):
+        if not user.takes_seat:
+            django_login(request, user, backend=backend)
+            return None
+        with transaction.atomic():
+            # The capacity comes with the lock, in one round trip. It sees the entitlements
+            # committed when the statement runs, as a separate query would; a license that shrinks
+            # later is reconciled by the reaper (`end_surplus_seats`). FOR NO KEY UPDATE queues
+            # claims (and every other company lock) all the same, but lets other transactions
+            # commit rows that refer to the company meanwhile: their foreign-key checks run at
+            # commit and take a key-share lock, which FOR UPDATE would block, and a staff member
+            # moving this user would deadlock with a sign-in waiting for that move.
+            company = (
+                Company.objects.select_for_update(no_key=True)
+                .annotate(capacity_now=capacity_expression())
+                .get(pk=user.own_company_id)
+            )
+            seat_or_refusal = _claim_locked(company, user)
+            if isinstance(seat_or_refusal, Refusal):
+                return seat_or_refusal  # the LoginDenial commits with this block
+            if seat_or_refusal is not None:
+                _bind_new_session(request, user, seat_or_refusal, backend)
+                return None
+        # Moved to another company since `user` was loaded (or their old company's seat was
+        # being ended by someone else): claim again, for the company they have now, under that
+        # company's lock.
+        user.refresh_from_db(fields=["company", "role", "is_staff", "is_superuser", "is_active"])
+    raise RuntimeError(f"{user} kept changing companies while signing in; nothing was claimed.")
 
-    with transaction.atomic():
-        # The capacity comes with the lock, in one round trip. It sees the entitlements committed
-        # when the statement runs, as a separate query would; a license that shrinks later is
-        # reconciled by the reaper (`end_surplus_seats`).
-        company = (
-            Company.objects.select_for_update()
-            .annotate(capacity_now=capacity_expression())
-            .get(pk=user.own_company_id)
-        )
-        seat_or_refusal = _claim_locked(company, user)
-        if isinstance(seat_or_refusal, Refusal):
-            return seat_or_refusal  # the LoginDenial commits with this block
-        # login() rotates the session key; the seat is bound to the key it leaves behind. The
-        # rotation has already stored the new session in this transaction for stores that keep
-        # rows (and those are the ones whose key exists only once saved): save only if need be.
-        django_login(request, user, backend=backend)
-        if request.session.session_key is None:
-            request.session.save()
-        session_key = request.session.session_key
-        assert session_key is not None, "a saved session has its key"
-        now = timezone.now()
-        seat_session = SeatSession.objects.create(
-            seat=seat_or_refusal,
-            session_key=session_key,
-            started_at=now,
-            last_activity=now,
-            ip=_client_ip(request),
-            user_agent=request.headers.get("User-Agent", "")[:300],
-        )
-        binding.bind(request.session, seat_session.pk, now.timestamp())
-    return None
+
+# A sign-in starts again when staff moved the user meanwhile; moves are rare, so a few tries are
+# plenty, and the bound keeps a pathological case from looping for ever.
+_CLAIM_ATTEMPTS = 3
+
+
+def _bind_new_session(request: HttpRequest, user: User, seat: Seat, backend: str) -> None:
+    """Django's login and the seat session of this browser, in the claim's transaction."""
+    # login() rotates the session key; the seat is bound to the key it leaves behind. The
+    # rotation has already stored the new session in this transaction for stores that keep
+    # rows (and those are the ones whose key exists only once saved): save only if need be.
+    django_login(request, user, backend=backend)
+    if request.session.session_key is None:
+        request.session.save()
+    session_key = request.session.session_key
+    assert session_key is not None, "a saved session has its key"
+    now = timezone.now()
+    seat_session = SeatSession.objects.create(
+        seat=seat,
+        session_key=session_key,
+        started_at=now,
+        last_activity=now,
+        ip=_client_ip(request),
+        user_agent=request.headers.get("User-Agent", "")[:300],
+    )
+    binding.bind(request.session, seat_session.pk, now.timestamp())
 
 
 class _CapacityNow(TypedDict):
@@ -125,15 +148,44 @@ class _CapacityNow(TypedDict):
     capacity_now: int
 
 
-def _claim_locked(company: WithAnnotations[Company, _CapacityNow], user: User) -> Seat | Refusal:
-    """With the company row locked: the user's open seat, a new one, or a recorded refusal."""
+def _claim_locked(
+    company: WithAnnotations[Company, _CapacityNow], user: User
+) -> Seat | Refusal | None:
+    """With the company row locked: the user's open seat, a new one, or a recorded refusal; None
+    when the user no longer belongs to `company` (staff moved them), and nothing was claimed.
+
+    The user's row is locked after the company's, the order in which company admins change roles
+    and deactivate. Staff moving a user lock that row first (their update) and end the old seat
+    in the same transaction (`forced_logout.sign_out_after_account_change`): a sign-in then waits
+    for the move to commit and reads the company they were moved to, so it neither claims nor
+    joins a seat of the old company once the old seats were ended.
+
+    Only a seat of `company` is joined. An open seat of another company (one the user was moved
+    away from without being signed out, e.g. by a script) is no longer theirs to hold: it is
+    ended, reason `license`, like any seat its license does not cover, before a seat of `company`
+    is claimed; one seat per person (`seat_one_open_per_user`) could not hold otherwise. Should
+    another transaction be ending that seat right now, None: the sign-in tries again once it
+    has.
+    """
+    current_company_id = (
+        User.objects.select_for_update(no_key=True)
+        .filter(pk=user.pk)
+        .values_list("company_id", flat=True)
+        .get()
+    )
+    if current_company_id != company.pk:
+        return None
     capacity = company.capacity_now
+    # Locked so that a concurrent release cannot empty it while this device joins.
+    seat = Seat.objects.select_for_update().open().filter(user=user).first()
+    if seat is not None and seat.company_id != company.pk:
+        if seat.pk not in end_seats([seat.pk], EndReason.LICENSE).released_seat_ids:
+            return None
+        seat = None
     if not company.is_active:
         return _refuse(company, user, LoginDenial.Reason.COMPANY_INACTIVE, capacity)
     if capacity == 0:
         return _refuse(company, user, LoginDenial.Reason.NO_LICENSE, capacity)
-    # Locked so that a concurrent release cannot empty it while this device joins.
-    seat = Seat.objects.select_for_update().open().filter(user=user).first()
     if seat is not None:
         return seat
     # Counted in a statement of its own, once the lock is held: folded into the locking statement,
@@ -147,7 +199,12 @@ def _claim_locked(company: WithAnnotations[Company, _CapacityNow], user: User) -
 def _refuse(company: Company, user: User, reason: str, capacity: int) -> Refusal:
     in_use = seats_in_use(company)
     LoginDenial.objects.create(
-        company=company, user=user, reason=reason, capacity=capacity, seats_in_use=in_use
+        company=company,
+        user=user,
+        at=timezone.now(),  # read now, not bound at import time as a field default is
+        reason=reason,
+        capacity=capacity,
+        seats_in_use=in_use,
     )
     return Refusal(
         reason=LoginDenial.Reason(reason),

@@ -17,9 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from accounts.http import signed_in_user
 from accounts.models import User
 
 from . import services
+from .explanations import logged_out_message
 from .forms import EmailAuthenticationForm
 
 
@@ -31,6 +33,9 @@ class RefusalExtras:
     context: dict[str, object] = field(default_factory=dict)
     actions: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
+    # The actions name whom to ask instead of Foundry's contact (a member's own company admins):
+    # one clear next step rather than two people to choose between.
+    replaces_contact: bool = False
 
 
 RefusalExtrasProvider = Callable[[HttpRequest, User, services.Refusal], RefusalExtras | None]
@@ -78,6 +83,7 @@ class SeatLoginView(_LoginViewBase):
         context: dict[str, object] = {}
         actions: list[str] = []
         sections: list[str] = []
+        replaces_contact = False
         for provider in _refusal_extras:
             extras = provider(self.request, user, refusal)
             if extras is None:
@@ -85,12 +91,20 @@ class SeatLoginView(_LoginViewBase):
             context.update(extras.context)
             actions.extend(extras.actions)
             sections.extend(extras.sections)
-        return {**context, "refusal_actions": actions, "refusal_sections": sections}
+            replaces_contact = replaces_contact or extras.replaces_contact
+        return {
+            **context,
+            "refusal_actions": actions,
+            "refusal_sections": sections,
+            "refusal_contact_replaced": replaces_contact,
+        }
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
+        user = signed_in_user(request)
         services.sign_out(request)
-        messages.success(request, "You have signed out and freed your license.")
+        # Said after the sign-out: whether the license was freed depends on the other devices.
+        messages.success(request, logged_out_message(user))
     return redirect("login")

@@ -15,6 +15,7 @@ from accounts.models import Company, User
 
 from .factories import (
     PASSWORD,
+    CompanyEmailDomainFactory,
     CompanyFactory,
     EntitlementFactory,
     PackageFactory,
@@ -62,9 +63,10 @@ def _fast_passwords(settings) -> None:
 
 @pytest.fixture
 def company(db) -> Company:
-    """A company with one valid 3-user entitlement."""
+    """A company with one valid 3-user entitlement; its admins add people at acme.example."""
     company = CompanyFactory(name="Acme Foods", slug="acme")
     EntitlementFactory(company=company, package=PackageFactory(seats=3))
+    CompanyEmailDomainFactory(company=company, domain="acme.example")
     return company
 
 
@@ -104,10 +106,12 @@ def account_manager(company) -> User:
 
 @pytest.fixture
 def other_company(db) -> Company:
-    """A company of another account manager, with a valid 3-user entitlement."""
+    """A company of another account manager, with a valid 3-user entitlement; its admins add
+    people at globex.example."""
     other = CompanyFactory(name="Globex", slug="globex")
     _in_group(other.account_manager, "Account managers")
     EntitlementFactory(company=other, package=PackageFactory(seats=3))
+    CompanyEmailDomainFactory(company=other, domain="globex.example")
     return other
 
 

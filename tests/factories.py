@@ -9,7 +9,7 @@ import factory
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import Company, User
+from accounts.models import Company, CompanyEmailDomain, User
 from sessions_seats.models import Entitlement, LicensePackage, LoginDenial, Seat, SeatSession
 
 PASSWORD = "correct horse battery staple"
@@ -40,6 +40,16 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Company {n}")
     slug = factory.Sequence(lambda n: f"company-{n}")
     account_manager = factory.SubFactory(StaffFactory, full_name="Avery Morgan")
+
+
+class CompanyEmailDomainFactory(factory.django.DjangoModelFactory):
+    """A domain where the company's admins may add people."""
+
+    class Meta:
+        model = CompanyEmailDomain
+
+    company = factory.SubFactory(CompanyFactory)
+    domain = factory.Sequence(lambda n: f"customer{n}.example")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

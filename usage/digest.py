@@ -68,7 +68,10 @@ def digest_period(today: datetime.date | None = None) -> tuple[datetime.date, da
 
 
 def companies_with_refusals(start: datetime.date, end: datetime.date) -> QuerySet[Company]:
-    """Active companies with at least one "seats full" refusal in [start, end] (whole days)."""
+    """Active companies with at least one "seats full" refusal in [start, end] (whole days).
+
+    Any refusal will do: a person's first refusal of the period always counts
+    (`usage.refusals`), so these are the companies with counted refusals."""
     lo, hi = period_bounds(start, end)
     refused = LoginDenial.objects.filter(
         company=OuterRef("pk"), reason=LoginDenial.Reason.SEATS_FULL, at__gte=lo, at__lt=hi
@@ -82,6 +85,8 @@ def companies_with_refusals(start: datetime.date, end: datetime.date) -> QuerySe
 
 
 def company_digest(company: Company, start: datetime.date, end: datetime.date) -> CompanyDigest:
+    # The report's counts: one person's repeated clicks within a minute count once, as on the
+    # usage page the email links to (`usage.refusals`).
     report = usage_report(company, start=start, end=end)
     simulation = simulate(company, start=start, end=end)
     return CompanyDigest(

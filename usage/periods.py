@@ -43,3 +43,10 @@ def last_days(
 
 def local_time(instant: datetime.datetime) -> datetime.datetime:
     return instant.astimezone(timezone.get_default_timezone())
+
+
+def local_days(lo: datetime.datetime, hi: datetime.datetime) -> list[datetime.date]:
+    """The site-local days that [lo, hi) touches, in order."""
+    first = local_time(lo).date()
+    last = local_time(hi - datetime.timedelta(microseconds=1)).date()
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]

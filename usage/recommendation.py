@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.utils.formats import date_format
 
 from common.text import plural
 from sessions_seats.models import LicensePackage
@@ -16,44 +19,65 @@ def _refused_phrase(count: int) -> str:
     return "none" if count == 0 else str(count)
 
 
+def _day(day: datetime.date) -> str:
+    return date_format(day, "j F")
+
+
+def capacity_phrase(report: UsageReport) -> str:
+    """The capacity across the period: "3 seats", or "3 seats (13 since 20 November)"."""
+    if not report.capacity_history:
+        return plural(report.capacity, "seat")
+    first, *later = report.capacity_history
+    text = plural(first.capacity, "seat")
+    if later:
+        text += f" ({', '.join(f'{span.capacity} since {_day(span.since)}' for span in later)})"
+    return text
+
+
+def _refused_under(report: UsageReport) -> str:
+    """Which capacity the refusals happened under, when it changed within the period."""
+    if not report.capacity_changed or not report.refused_by_capacity:
+        return ""
+    if len(report.refused_by_capacity) == 1:
+        [(capacity, _)] = report.refused_by_capacity
+        return f", {'all ' if report.refused > 1 else ''}with {plural(capacity, 'seat')}"
+    return ": " + ", ".join(
+        f"{count} with {plural(capacity, 'seat')}" for capacity, count in report.refused_by_capacity
+    )
+
+
 def recommendation(report: UsageReport, simulation: Simulation) -> str:
     """The answer to "Do I have enough licenses?" in plain words, from what happened and the
-    replay. Numbers of what happened come from the records; the alternatives from the replay."""
+    replay. Numbers of what happened come from the records, with the capacity they happened
+    under; the alternatives from the replay."""
     capacity = simulation.actual_capacity
     if capacity == 0:
         return "There is no valid license today, so nobody of this company can sign in."
-    seats = plural(capacity, "seat")
+    seats = capacity_phrase(report)
     if report.refused == 0:
         return (
             f"With {seats}, no sign-in was refused; at most {report.peak} "
             f"{'person was' if report.peak == 1 else 'people were'} signed in at once."
         )
-    # The capacity when people were refused: it may have changed within the period.
-    then = max(d.capacity for d in report.days if d.refused)
     verb = "was" if report.refused == 1 else "were"
     sentence = (
-        f"With {plural(then, 'seat')}, {plural(report.refused, 'sign-in')} {verb} refused "
-        f"on {plural(report.refused_days, 'day')}."
+        f"With {seats}, {plural(report.refused, 'sign-in')} {verb} refused "
+        f"on {plural(report.refused_days, 'day')}{_refused_under(report)}."
     )
+    # Today's seats all period, with today's timeout: the same as what happened unless the
+    # capacity changed within the period (the replay reproduces what happened).
     baseline = simulation.get(capacity, simulation.actual_timeout).refused
     if baseline == 0:
-        if then != capacity:
+        if report.capacity_changed:
             return f"{sentence} The {capacity} seats of today would have refused none."
         return (
             f"{sentence} Replayed with today's {simulation.actual_timeout}-minute idle timeout, "
             "the same sign-ins would all have found a seat."
         )
-    enough = next(
-        (
-            c
-            for c in simulation.capacities
-            if c > capacity and simulation.get(c, simulation.actual_timeout).refused == 0
-        ),
-        None,
-    )
     options = []
-    if enough is not None:
-        options.append(f"{plural(enough, 'seat')} would have refused none")
+    needed = simulation.needed.get(simulation.actual_timeout, 0)
+    if needed > capacity:
+        options.append(f"{plural(needed, 'seat')} would have refused none")
     shorter = [
         simulation.get(capacity, t)
         for t in simulation.timeouts
@@ -65,7 +89,8 @@ def recommendation(report: UsageReport, simulation: Simulation) -> str:
         # Fewest refusals; among equals, the longest timeout (people lose their seat the least).
         best = min(shorter, key=lambda s: (s.refused, -s.idle_timeout))
         options.append(
-            f"a {best.idle_timeout}-minute idle timeout on {seats} would have refused {_refused_phrase(best.refused)}"
+            f"a {best.idle_timeout}-minute idle timeout on {plural(capacity, 'seat')} "
+            f"would have refused {_refused_phrase(best.refused)}"
         )
     if not options:
         return sentence
@@ -80,11 +105,27 @@ class Suggestion:
     package: LicensePackage
     quantity: int
     seats_wanted: int  # the capacity that would have refused nobody
-    seats_now: int
+    seats_now: int  # today's capacity, which the purchase adds to
 
     @property
     def seats_added(self) -> int:
         return self.package.seats * self.quantity
+
+    @property
+    def seats_total(self) -> int:
+        return self.seats_now + self.seats_added
+
+    @property
+    def sentence(self) -> str:
+        """What to add, what that makes, and why this purchase: the one wording of the usage
+        pages, the JSON and the license request form."""
+        added = f"Add {self.quantity} × {self.package.name} ({plural(self.seats_added, 'seat')})"
+        if self.seats_now:
+            added += f" to today's {plural(self.seats_now, 'seat')} for {self.seats_total} in total"
+        return (
+            f"{added}: the smallest package combination that reaches the "
+            f"{plural(self.seats_wanted, 'seat')} that would have refused nobody."
+        )
 
 
 def suggested_purchase(
@@ -93,22 +134,23 @@ def suggested_purchase(
     """The purchase that brings today's capacity up to what would have refused nobody with the
     company's idle timeout; None when today's capacity already does (or the catalogue is empty).
 
-    One unit of the smallest package that covers the gap; beyond the largest package, as many of
-    the largest as needed. Customers buy packages, not seats, and fewer lines are easier to sell.
+    The cheapest line of the catalogue that reaches it: fewest seats over the need, then fewest
+    units (5 more seats from packages of 3 and 10 users: 2 × 3 users, one seat over, rather than
+    1 × 10 users, five over). Packages carry no price, so seats paid for and not needed are the
+    cost; one package per line because a license request names one package and a quantity.
     """
     wanted = simulation.needed.get(simulation.actual_timeout, 0)
     gap = wanted - simulation.actual_capacity
     if gap <= 0:
         return None
-    catalogue = sorted(
-        LicensePackage.objects.all() if packages is None else packages, key=lambda p: p.seats
-    )
+    catalogue = list(LicensePackage.objects.all() if packages is None else packages)
     if not catalogue:
         return None
-    covering = next((p for p in catalogue if p.seats >= gap), None)
-    if covering is not None:
-        package, quantity = covering, 1
-    else:
-        package = catalogue[-1]
+
+    def cost(package: LicensePackage) -> tuple[int, int, int, str]:
         quantity = -(-gap // package.seats)
+        return (quantity * package.seats - gap, quantity, package.seats, package.name)
+
+    package = min(catalogue, key=cost)
+    quantity = -(-gap // package.seats)
     return Suggestion(package, quantity, wanted, simulation.actual_capacity)

@@ -8,8 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q
-from django.db.models.functions import TruncDate
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Company
@@ -20,6 +19,7 @@ from sessions_seats.models import (
 )
 
 from .periods import CHUNK, DateOrDatetime, local_time, period_bounds
+from .refusals import counted_refusals
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,38 @@ class DayUsage:
     peak: int  # most people holding a seat at the same instant that day
     capacity: int  # seats of the entitlements valid that day
     seat_hours: float  # seats held, integrated over the day
-    refused: int  # sign-ins refused because every seat was taken
+    refused: int  # sign-ins refused because every seat was taken (counted: usage.refusals)
 
     @property
     def over_capacity(self) -> bool:
         return self.peak >= self.capacity and self.capacity > 0
+
+
+@dataclass(frozen=True)
+class CapacitySpan:
+    """The capacity from `since` on, until the next span of the period starts."""
+
+    since: datetime.date
+    capacity: int
+
+
+def capacity_history(
+    days: Sequence[DayUsage], refused_with: dict[datetime.date, list[int]]
+) -> tuple[CapacitySpan, ...]:
+    """The capacity in force across the period, as spans that start on the day it changed.
+
+    A day's capacity comes from the entitlements valid on it, which include a license added
+    during that day; a refusal of that day records the capacity the engine refused with at that
+    moment, before the license came. So a day contributes the capacities of its refusals, in time
+    order, then its own: a license added at noon after a morning of refusals shows as a change on
+    that day, and the refusals keep the capacity they really happened under.
+    """
+    spans: list[CapacitySpan] = []
+    for day in days:
+        for capacity in (*refused_with.get(day.day, ()), day.capacity):
+            if not spans or spans[-1].capacity != capacity:
+                spans.append(CapacitySpan(day.day, capacity))
+    return tuple(spans)
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,10 @@ class UsageReport:
     refused_people: int  # distinct people refused because every seat was taken
     refused_other: int  # refusals for another reason (no valid license, company inactive)
     hours_of_week: tuple[HourOfWeek, ...]  # 168 entries, Monday 00:00 first
+    # The capacity across the period (one span when it never changed), and how many refusals
+    # happened under each capacity, by the capacity the engine recorded with each refusal.
+    capacity_history: tuple[CapacitySpan, ...] = ()
+    refused_by_capacity: tuple[tuple[int, int], ...] = ()
 
     @property
     def peak(self) -> int:
@@ -75,6 +106,10 @@ class UsageReport:
     def capacity(self) -> int:
         """The capacity of the period's last day."""
         return self.days[-1].capacity if self.days else 0
+
+    @property
+    def capacity_changed(self) -> bool:
+        return len(self.capacity_history) > 1
 
     @property
     def refused(self) -> int:
@@ -200,7 +235,10 @@ def usage_report(
     now: datetime.datetime | None = None,
 ) -> UsageReport:
     """Peak concurrent users, capacity and refusals per day, seat-hours used and held idle, and
-    usage by hour of the week, for [start, end). A fixed number of queries (five)."""
+    usage by hour of the week, for [start, end). A fixed number of queries (five).
+
+    "Seats full" refusals are the counted ones (`usage.refusals.counted_refusals`): repeated
+    clicks of one person within a minute count once. Other refusals are all counted, apart."""
     lo, hi = period_bounds(start, end)
     until = max(lo, report_end(hi, now))
     buckets = _hour_buckets(lo, hi)
@@ -251,41 +289,41 @@ def usage_report(
     days = sorted(day_peak)
     capacities = capacity_per_day(company, days)
 
-    tz = timezone.get_default_timezone()
-    denials = LoginDenial.objects.filter(company=company, at__gte=lo, at__lt=hi)
+    refused_other = (
+        LoginDenial.objects.filter(company=company, at__gte=lo, at__lt=hi)
+        .exclude(reason=LoginDenial.Reason.SEATS_FULL)
+        .count()
+    )
     refused_by_day: dict[datetime.date, int] = defaultdict(int)
-    refused_other = 0
-    for day, reason, n in (
-        denials.annotate(day=TruncDate("at", tzinfo=tz))
-        .values_list("day", "reason")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        if reason == LoginDenial.Reason.SEATS_FULL:
-            refused_by_day[day] += n
-        else:
-            refused_other += n
-    refused_people = denials.filter(reason=LoginDenial.Reason.SEATS_FULL).aggregate(
-        n=Count("user", distinct=True)
-    )["n"]
+    refused_with: dict[datetime.date, list[int]] = defaultdict(list)
+    by_capacity: dict[int, int] = {}  # in order of the first refusal under each capacity
+    people: set[int] = set()
+    for refusal in counted_refusals(company, lo, hi):
+        day = local_time(refusal.at).date()
+        refused_by_day[day] += 1
+        if refused_with[day][-1:] != [refusal.capacity]:
+            refused_with[day].append(refusal.capacity)
+        by_capacity[refusal.capacity] = by_capacity.get(refusal.capacity, 0) + 1
+        people.add(refusal.user_id)
+    day_usage = tuple(
+        DayUsage(
+            day=day,
+            peak=day_peak[day],
+            capacity=capacity,
+            seat_hours=day_seconds[day] / 3600,
+            refused=refused_by_day.get(day, 0),
+        )
+        for day, capacity in zip(days, capacities, strict=True)
+    )
 
     return UsageReport(
         company_id=company.pk,
         start=lo,
         end=hi,
-        days=tuple(
-            DayUsage(
-                day=day,
-                peak=day_peak[day],
-                capacity=capacity,
-                seat_hours=day_seconds[day] / 3600,
-                refused=refused_by_day.get(day, 0),
-            )
-            for day, capacity in zip(days, capacities, strict=True)
-        ),
+        days=day_usage,
         seat_hours_used=sum(result.seconds) / 3600,
         seat_hours_idle=idle_seconds / 3600,
-        refused_people=refused_people,
+        refused_people=len(people),
         refused_other=refused_other,
         hours_of_week=tuple(
             HourOfWeek(
@@ -296,4 +334,6 @@ def usage_report(
             )
             for slot in range(168)
         ),
+        capacity_history=capacity_history(day_usage, refused_with),
+        refused_by_capacity=tuple(by_capacity.items()),
     )

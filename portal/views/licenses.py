@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -74,7 +74,20 @@ def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "portal/usage.html", context, status=400)
     start, end = form.period
     context["page"] = pages.usage_page(company, start=start, end=end)
+    context["json_url"] = reverse("portal:usage_json") + f"?start={start}&end={end}"
     return render(request, "portal/usage.html", context)
+
+
+@require_GET
+@company_admin_required
+def usage_json(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """The usage report's figures as JSON: the same period parameters and numbers as the page."""
+    company = request.user.own_company
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return pages.invalid_period_json_response(form)
+    start, end = form.period
+    return pages.usage_json_response(company, start=start, end=end)
 
 
 @require_GET

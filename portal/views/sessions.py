@@ -12,6 +12,7 @@ from accounts.http import AuthenticatedHttpRequest
 from common.text import plural
 from sessions_seats import selectors as seat_selectors
 from sessions_seats.binding import SEAT_SESSION_ID
+from sessions_seats.explanations import logged_out_message
 from sessions_seats.services import sign_out
 
 from .. import selectors, services
@@ -35,11 +36,12 @@ def my_session_sign_out(request: AuthenticatedHttpRequest, session_id: int) -> H
         raise Http404("No such device of yours.")
     if device.pk == request.session.get(SEAT_SESSION_ID):
         # This very browser: a plain log out, which also clears its cookie.
+        user = request.user
         sign_out(request)
-        messages.success(request, "You have signed out and freed your license.")
+        messages.success(request, logged_out_message(user))
         return redirect("login")
     services.sign_out_my_devices(user=request.user, seat_session_ids=[device.pk])
-    messages.success(request, "That device is signed out.")
+    messages.success(request, "That device is logged out.")
     return redirect("portal:my_sessions")
 
 
@@ -50,7 +52,7 @@ def my_sessions_sign_out_others(request: AuthenticatedHttpRequest) -> HttpRespon
     others = [d.pk for d in seat_selectors.open_sessions_of(request.user) if d.pk != current]
     ended = services.sign_out_my_devices(user=request.user, seat_session_ids=others)
     if ended.sessions:
-        messages.success(request, f"Signed out {plural(ended.sessions, 'other device')}.")
+        messages.success(request, f"Logged out {plural(ended.sessions, 'other device')}.")
     else:
         messages.info(request, "No other device was signed in.")
     return redirect("portal:my_sessions")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import services as account_services
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from sessions_seats import selectors as seat_selectors
@@ -73,6 +74,13 @@ def user_detail(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse
         "warning": UNSAVED_WORK_WARNING,
         "acknowledgement": UNSAVED_WORK_ACKNOWLEDGEMENT,
     }
+    if not person.is_active:
+        may_reactivate = account_services.may_reactivate(request.user, person)
+        context.update(
+            deactivated_by=account_services.deactivator_name(person),
+            may_reactivate=may_reactivate,
+            contact=None if may_reactivate else seat_selectors.contact_for(person.own_company),
+        )
     return render(request, "portal/user_detail.html", context)
 
 
@@ -85,9 +93,22 @@ def user_role(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
         messages.error(request, "Choose a role: company admin or member.")
         return redirect("portal:user", user_id=person.pk)
     try:
-        services.change_role(actor=request.user, user=person, role=form.cleaned_data["role"])
+        changed = services.change_role(
+            actor=request.user, user=person, role=form.cleaned_data["role"]
+        )
     except ValidationError as error:
         message_validation_error(request, error)
+        return redirect("portal:user", user_id=person.pk)
+    if not changed:
+        messages.info(request, f"{person.get_full_name()} is already: {person.get_role_display()}.")
+    elif person.pk == request.user.pk and not person.is_company_admin:
+        # Users and Roles is for company admins: the page they came from is closed to them now.
+        messages.success(
+            request,
+            f"You are now: {person.get_role_display()}. Users and Roles is for company admins; "
+            "another admin can make you one again.",
+        )
+        return redirect("home")
     else:
         messages.success(request, f"{person.get_full_name()} is now: {person.get_role_display()}.")
     return redirect("portal:user", user_id=person.pk)
@@ -114,9 +135,20 @@ def user_deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResp
 @company_admin_required
 def user_reactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _company_user_or_404(request, user_id)
-    services.reactivate_user(actor=request.user, user=person)
-    messages.success(request, f"{person.get_full_name()} can sign in again.")
+    try:
+        services.reactivate_user(actor=request.user, user=person)
+    except PermissionDenied as refused:
+        contact = seat_selectors.contact_for(request.user.own_company)
+        messages.error(request, f"{refused} Contact {_contact_words(contact)}.")
+    else:
+        messages.success(request, f"{person.get_full_name()} can sign in again.")
     return redirect("portal:user", user_id=person.pk)
+
+
+def _contact_words(contact: seat_selectors.Contact) -> str:
+    """ "your account manager Avery Morgan at am@…", or support's name and address."""
+    role = "your account manager " if contact.is_account_manager else ""
+    return f"{role}{contact.name} at {contact.email}"
 
 
 @require_POST
@@ -126,6 +158,10 @@ def user_invite(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse
     if not person.is_active:
         messages.error(request, "Reactivate this user before sending them a link.")
         return redirect("portal:user", user_id=person.pk)
-    services.send_set_password_email(person)
-    messages.success(request, f"We emailed {person.email} a link to set a password.")
+    try:
+        services.send_set_password_email(person)
+    except ValidationError as error:  # the per-address limit of password emails
+        message_validation_error(request, error)
+    else:
+        messages.success(request, f"We emailed {person.email} a link to set a password.")
     return redirect("portal:user", user_id=person.pk)

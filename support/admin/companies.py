@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import Company
+from accounts.models import Company, CompanyEmailDomain
 from sessions_seats import forced_logout, selectors
 from sessions_seats.devices import format_idle
 from sessions_seats.models import Entitlement
@@ -26,6 +27,27 @@ from .usage import CompanyUsageAdminMixin
 
 if TYPE_CHECKING:
     from sessions_seats.selectors import CompanyWithUsage
+
+
+class CompanyEmailDomainForm(forms.ModelForm):
+    class Meta:
+        model = CompanyEmailDomain
+        fields = ["domain"]
+
+    def clean_domain(self) -> str:
+        # Normalised here too, so two spellings of one domain in one save are seen as duplicates.
+        return CompanyEmailDomain.normalize(self.cleaned_data["domain"])
+
+
+class CompanyEmailDomainInline(CompanyScopedMixin, admin.TabularInline):
+    """Where the company's admins may add people (portal: Users and Roles → Add). Account
+    managers set them for their companies; support reads them."""
+
+    model = CompanyEmailDomain
+    form = CompanyEmailDomainForm
+    extra = 0
+    verbose_name = "email domain"
+    verbose_name_plural = "email domains (company admins add people at these addresses only)"
 
 
 @admin.register(Company)
@@ -44,7 +66,7 @@ class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin)
     list_select_related = ["account_manager"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["account_manager"]
-    inlines = [EntitlementInline]
+    inlines = [CompanyEmailDomainInline, EntitlementInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "account_manager", "is_active"]}),
         ("Seats", {"fields": ["usage", "idle_timeout", "effective_idle_timeout", "seat_holders"]}),

@@ -1,5 +1,6 @@
 """A company's usage report and seat ledger in the staff console, under its change page:
-`/admin/accounts/company/<id>/usage/`, `…/ledger/` and `…/ledger.csv`.
+`/admin/accounts/company/<id>/usage/` (its figures as JSON: `…/usage.json`), `…/ledger/` and
+`…/ledger.csv`.
 
 Mixed into the company admin, so a company out of the staff member's scope is "not found" exactly
 as its change page is (CompanyScopedMixin.get_object), and viewing needs the view permission.
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -36,6 +37,11 @@ class CompanyUsageAdminMixin(_CompanyAdminBase):
         wrap = self.admin_site.admin_view
         return [
             path("<path:object_id>/usage/", wrap(self.usage_view), name="accounts_company_usage"),
+            path(
+                "<path:object_id>/usage.json",
+                wrap(self.usage_json_view),
+                name="accounts_company_usage_json",
+            ),
             path(
                 "<path:object_id>/ledger/", wrap(self.ledger_view), name="accounts_company_ledger"
             ),
@@ -76,6 +82,8 @@ class CompanyUsageAdminMixin(_CompanyAdminBase):
         if form.is_valid():
             start, end = form.period
             context["page"] = pages.usage_page(company, start=start, end=end)
+            json_url = reverse("admin:accounts_company_usage_json", args=[company.pk])
+            context["json_url"] = f"{json_url}?start={start}&end={end}"
             context["open_request"] = open_request_of(company)
             context["requests_url"] = (
                 reverse("admin:license_requests_licenserequest_changelist")
@@ -85,6 +93,14 @@ class CompanyUsageAdminMixin(_CompanyAdminBase):
             status = 400
         request.current_app = self.admin_site.name
         return TemplateResponse(request, USAGE_TEMPLATE, context, status=status)
+
+    def usage_json_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        company = self._visible_company(request, object_id)
+        form = PeriodForm(request.GET)
+        if not form.is_valid():
+            return pages.invalid_period_json_response(form)
+        start, end = form.period
+        return pages.usage_json_response(company, start=start, end=end)
 
     def ledger_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
         company = self._visible_company(request, object_id)

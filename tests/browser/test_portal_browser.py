@@ -1,4 +1,4 @@
-"""The portal in a real browser: Logout under the user icon, and Users and Roles."""
+"""The portal in a real browser: Log out under the user icon, and Users and Roles."""
 
 import re
 
@@ -17,7 +17,7 @@ def test_logout_is_under_the_user_icon_and_works_by_keyboard(page: Page, live_se
     sign_in_with_the_form(page, live_server.url, "user1@acme.example")
     expect(page.get_by_text("1 of 3 seats in use")).to_be_visible()
     menu = page.locator("#user-menu")
-    logout = menu.get_by_role("button", name="Logout")
+    logout = menu.get_by_role("button", name="Log out")
     expect(logout).to_be_hidden()
 
     open_user_menu(page)
@@ -75,4 +75,6 @@ def test_an_admin_adds_a_user_then_deactivates_a_signed_in_one(
     expect(page.get_by_role("status")).to_contain_text("and signed them out everywhere")
     expect(page.get_by_text("Deactivated", exact=True)).to_be_visible()
     lands_on_sign_in_after_being_signed_out(member_page)
-    expect(member_page.get_by_role("status")).to_contain_text("signed you out")
+    expect(member_page.get_by_role("status")).to_contain_text(
+        "Your account was deactivated by Alex Admin, your company admin, on"
+    )

@@ -1,5 +1,6 @@
 """`manage.py check --deploy` is clean with the production settings of `.env.example`, all from
-the environment; and the production profile refuses to start with the development secret."""
+the environment; DEBUG is off unless asked for; and without DEBUG the portal refuses to start
+with the development secret."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def test_deploy_checks_pass_with_the_production_environment(tmp_path, secret_key
 
 
 def test_deploy_checks_flag_the_development_defaults(tmp_path):
-    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
+    # The development profile, as `make` runs it.
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", DJANGO_DEBUG="True")
 
     assert result.returncode != 0
     for check in ["security.W004", "security.W008", "security.W012", "security.W016"]:
@@ -79,3 +81,78 @@ def test_production_refuses_to_start_with_the_development_secret(tmp_path):
 
     assert result.returncode != 0
     assert "Set DJANGO_SECRET_KEY" in result.stderr
+
+
+# A local .env decides the defaults (settings read it): these are about the bare defaults.
+without_local_env = pytest.mark.skipif(
+    (ROOT / ".env").exists(), reason="a local .env sets the defaults on this machine"
+)
+
+
+@without_local_env
+def test_with_no_environment_at_all_the_portal_refuses_to_start(tmp_path):
+    result = manage(tmp_path, "check")
+
+    assert result.returncode != 0
+    assert "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is False" in result.stderr
+
+
+@without_local_env
+def test_debug_is_off_unless_asked_for(tmp_path, secret_key):
+    show_debug = ("shell", "-c", "from django.conf import settings; print(settings.DEBUG)")
+
+    default = manage(tmp_path, *show_debug, DJANGO_SECRET_KEY=secret_key)
+    asked = manage(tmp_path, *show_debug, DJANGO_DEBUG="True")
+
+    assert default.stdout.split()[-1:] == ["False"], default.stderr
+    assert asked.stdout.split()[-1:] == ["True"], asked.stderr
+
+
+def test_the_tests_loaded_the_settings_in_the_development_profile(settings):
+    # pytest-django turns DEBUG off for each test; what the settings computed from DEBUG when
+    # they loaded shows the profile: the plain static storage, no collectstatic needed.
+    assert os.environ["DJANGO_DEBUG"] == "True"
+    assert settings.STATIC_MANIFEST is False
+    assert settings.SECRET_KEY == "django-insecure-dev-only-change-me"
+
+
+def without_debug_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key != "DJANGO_DEBUG"}
+
+
+def test_make_runs_its_commands_in_the_development_profile():
+    # A target added for the test, run the way make runs `migrate`, `demo`, `test` and `lint`.
+    show = "show-debug:\n\t@echo DJANGO_DEBUG=$$DJANGO_DEBUG\n"
+    result = subprocess.run(
+        ["make", "-s", "-f", "Makefile", "-f", "-", "show-debug"],
+        cwd=ROOT,
+        input=show,
+        env=without_debug_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.strip() == "DJANGO_DEBUG=True", result.stderr
+
+
+def test_make_run_starts_the_server_worker_and_beat_in_the_development_profile(tmp_path):
+    # Stand-ins for the three programs: each writes what it was started with, then stays a
+    # moment, so all three have written before the script stops them.
+    for program in ("python", "celery"):
+        stand_in = tmp_path / program
+        stand_in.write_text(
+            f'#!/bin/sh\necho "{program} $DJANGO_DEBUG" >> "{tmp_path}/started"\nsleep 1\n'
+        )
+        stand_in.chmod(0o755)
+
+    subprocess.run(
+        ["bash", "scripts/run-dev.sh"],
+        cwd=ROOT,
+        env={**without_debug_env(), "BIN": str(tmp_path), "PORT": "0"},
+        capture_output=True,
+        timeout=60,
+    )
+
+    started = sorted((tmp_path / "started").read_text().splitlines())
+    assert started == ["celery True", "celery True", "python True"]  # worker, beat, server

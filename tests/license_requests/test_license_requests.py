@@ -19,7 +19,7 @@ from license_requests import services as upgrades
 from license_requests import tasks
 from license_requests.models import LicenseRequest
 from portal import proofs
-from sessions_seats.models import Entitlement
+from sessions_seats.models import Entitlement, LicensePackage
 from sessions_seats.selectors import capacity_of
 
 from ..conftest import sign_in
@@ -88,14 +88,13 @@ def test_the_form_is_prefilled_from_the_recommendation(company, company_admin, m
     response = signed_in(company_admin).get(ASK)
 
     assert response.status_code == 200
-    # 5 people wanted a seat at once, 3 seats: two more would do, so one 3-user package.
-    assert response.context["form"].initial == {
-        "package": company.entitlements.get().package.pk,
-        "quantity": 1,
-    }
+    # 5 people wanted a seat at once, 3 seats: two more would do. The smallest catalogue line
+    # that reaches 5 seats is 2 × the single-user package (one 3-user package would add 3).
+    single = LicensePackage.objects.get(seats=1)
+    assert response.context["form"].initial == {"package": single.pk, "quantity": 2}
     html = response.content.decode()
     assert "With 3 seats, 2 sign-ins were refused on 1 day." in html
-    assert "add 1 × 3 users (3 seats)" in html
+    assert f"Add 2 × {single.name} (2 seats) to today&#x27;s 3 seats for 5 in total" in html
 
 
 def test_an_admin_asks_and_the_account_manager_is_emailed(

@@ -42,7 +42,7 @@ def test_my_sessions_lists_each_device_and_marks_this_one(devices):
     assert "Laptop Firefox</span> <strong>(this device)" not in page
     assert "Phone Safari</span> <strong>(this device)</strong>" in page
     assert "127.0.0.1" in page
-    assert "Sign out all other devices" in page
+    assert "Log out all other devices" in page
 
 
 def test_signing_out_one_other_device(devices, members):
@@ -50,7 +50,7 @@ def test_signing_out_one_other_device(devices, members):
 
     response = devices[0].post(reverse("portal:my_session_sign_out", args=[tablet.pk]), follow=True)
 
-    assert "That device is signed out." in response.content.decode()
+    assert "That device is logged out." in response.content.decode()
     tablet.refresh_from_db()
     assert tablet.end_reason == "logout"
     assert devices[2].get(reverse("home")).status_code == 302
@@ -61,7 +61,7 @@ def test_signing_out_one_other_device(devices, members):
 def test_signing_out_all_other_devices_keeps_this_one(devices, members):
     response = devices[0].post(reverse("portal:my_sessions_sign_out_others"), follow=True)
 
-    assert "Signed out 2 other devices." in response.content.decode()
+    assert "Logged out 2 other devices." in response.content.decode()
     assert devices[0].get(reverse("home")).status_code == 200
     assert devices[1].get(reverse("home")).status_code == 302
     assert devices[2].get(reverse("home")).status_code == 302
@@ -112,3 +112,29 @@ def test_staff_home_links_to_the_staff_console_registered_by_the_console(client,
     html = client.get(reverse("home")).content.decode()
 
     assert f'href="{reverse("admin:index")}">Open the staff console' in html
+
+
+def test_logging_out_this_device_from_the_list_says_the_others_keep_the_license(devices):
+    laptop = SeatSession.objects.get(user_agent="Laptop Firefox")
+
+    page = (
+        devices[0]
+        .post(reverse("portal:my_session_sign_out", args=[laptop.pk]), follow=True)
+        .content.decode()
+    )
+
+    assert "freed your license" not in page
+    assert "Your license stays in use by your 2 other devices:" in page
+    assert "Phone Safari, active just now" in page and "Tablet Chrome, active just now" in page
+    assert f'<a href="{reverse("portal:my_sessions")}">My sessions</a>' in page
+
+
+def test_my_sessions_buttons_say_log_out(devices):
+    page = devices[0].get(reverse("portal:my_sessions")).content.decode()
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+    assert rows.count(">Log out this device</button>") == 1
+    assert rows.count(">Log out</button>") == 2
+    assert ">Log out all other devices</button>" in page
+    assert 'aria-label="Log out the device Phone Safari from 127.0.0.1"' in page
+    assert "Sign out" not in page

@@ -7,19 +7,24 @@ import re
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from accounts import services as account_services
 from accounts.models import User
+from portal import services
 from sessions_seats.models import ForcedLogout, Seat, SeatSession
 
 from ..conftest import sign_in
 from ..factories import (
     PASSWORD,
     CompanyAdminFactory,
+    CompanyEmailDomainFactory,
     SeatSessionFactory,
     StaffFactory,
     UserFactory,
@@ -240,6 +245,141 @@ def test_adding_an_address_used_elsewhere_does_not_say_where(
     assert mail.outbox == []
 
 
+def query_shapes(captured: CaptureQueriesContext) -> list[str]:
+    """The statements a request ran, with their values blanked: the work it did."""
+    return [re.sub(r"'[^']*'|\b\d+\b", "?", query["sql"]) for query in captured.captured_queries]
+
+
+def test_addresses_the_admin_may_not_add_all_get_one_answer_after_the_same_work(
+    admin_client, other_company, superuser
+):
+    # Someone of another company at the admin's own domain (a contractor, say), another
+    # customer's user, Foundry staff, and addresses nobody has, outside the company's domains.
+    UserFactory(company=other_company, email="contractor@acme.example")
+    UserFactory(company=other_company, email="wile@globex.example")
+    addresses = [
+        "contractor@acme.example",
+        "wile@globex.example",
+        superuser.email,
+        "nobody@globex.example",
+        "nobody@elsewhere.example",
+        "new.colleague@foundry.example",
+    ]
+    before = User.objects.count()
+
+    answers, work = set(), set()
+    for email in addresses:
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.post(
+                reverse("portal:user_add"), {"email": email, "full_name": "X", "role": "member"}
+            )
+        answers.add((response.status_code, tuple(response.context["form"].errors["email"])))
+        work.add(tuple(query_shapes(captured)))
+
+    assert answers == {
+        (400, ("This address cannot be added here. If it should be, contact support.",))
+    }
+    assert len(work) == 1
+    assert User.objects.count() == before
+    assert mail.outbox == []
+
+
+def test_an_admin_adds_addresses_in_any_of_the_companys_domains(admin_client, company):
+    CompanyEmailDomainFactory(company=company, domain="acme-foods.example")
+
+    for email in ("ann@acme.example", "bo@ACME-FOODS.example"):
+        response = admin_client.post(
+            reverse("portal:user_add"), {"email": email, "full_name": "N", "role": "member"}
+        )
+        assert response.status_code == 302, email
+
+    assert set(
+        User.objects.filter(company=company, role="member").values_list("email", flat=True)
+    ) >= {
+        "ann@acme.example",
+        "bo@acme-foods.example",
+    }
+    assert len(mail.outbox) == 2
+
+
+def test_a_subdomain_is_not_the_domain(admin_client):
+    response = admin_client.post(
+        reverse("portal:user_add"),
+        {"email": "eve@evil.acme.example", "full_name": "Eve", "role": "member"},
+    )
+
+    assert response.status_code == 400
+    assert not User.objects.filter(email="eve@evil.acme.example").exists()
+
+
+def test_the_add_page_names_the_domains_allowed(admin_client, company):
+    CompanyEmailDomainFactory(company=company, domain="acme-foods.example")
+
+    page = admin_client.get(reverse("portal:user_add")).content.decode()
+
+    assert (
+        "You can add addresses at <strong>@acme-foods.example</strong> or "
+        "<strong>@acme.example</strong>." in page
+    )
+
+
+def test_without_domains_the_add_page_says_nobody_can_be_added(admin_client, company):
+    company.email_domains.all().delete()
+
+    page = admin_client.get(reverse("portal:user_add")).content.decode()
+
+    assert "Your company has no email domains set up yet, so nobody can be added here." in page
+
+
+def test_invitations_stop_at_the_limit_per_address_and_the_admin_is_told(
+    admin_client, members, settings
+):
+    settings.PASSWORD_EMAILS_PER_ADDRESS = 2
+    for _ in range(2):
+        services.send_set_password_email(members[0])
+
+    with pytest.raises(ValidationError) as refused:
+        services.send_set_password_email(members[0])
+
+    assert refused.value.messages == [
+        f"No more password emails can go to {members[0].email} for now: at most 2 emails in "
+        "60 minutes. Try again later."
+    ]
+    assert len(mail.outbox) == 2
+
+
+def test_resending_a_link_past_the_limit_tells_the_admin_instead_of_failing(
+    admin_client, members, settings
+):
+    settings.PASSWORD_EMAILS_PER_ADDRESS = 1
+    invite = reverse("portal:user_invite", args=[members[0].pk])
+    admin_client.post(invite)
+
+    response = admin_client.post(invite, follow=True)
+
+    assert response.status_code == 200
+    assert "No more password emails can go to" in response.content.decode()
+    assert len(mail.outbox) == 1
+
+
+def test_a_user_whose_invitation_may_not_go_out_is_not_added(admin_client, settings):
+    settings.PASSWORD_EMAILS_PER_ADDRESS = 2
+    for _ in range(2):  # "Forgot your password?" asked for this address, before it had an account
+        Client().post(reverse("password_reset"), {"email": "new@acme.example"})
+
+    response = admin_client.post(
+        reverse("portal:user_add"),
+        {"email": "new@acme.example", "full_name": "N", "role": "member"},
+    )
+
+    assert response.status_code == 400
+    assert "No more password emails can go to new@acme.example for now" in (
+        response.content.decode()
+    )
+    assert not User.objects.filter(email="new@acme.example").exists()
+    assert mail.outbox == []
+
+
 def test_an_admin_cannot_make_anyone_staff(admin_client, members):
     admin_client.post(
         reverse("portal:user_add"),
@@ -354,9 +494,9 @@ def test_an_admin_cannot_deactivate_themselves(admin_client, company_admin):
     assert company_admin.is_active
 
 
-def test_reactivating_and_resending_the_link(admin_client, members):
-    members[0].is_active = False
-    members[0].save()
+def test_reactivating_and_resending_the_link(admin_client, company_admin, members):
+    # Deactivated by this company's admin: theirs to undo (Foundry staff's are not).
+    account_services.deactivate(actor=company_admin, user=members[0])
 
     admin_client.post(reverse("portal:user_reactivate", args=[members[0].pk]))
     admin_client.post(reverse("portal:user_invite", args=[members[0].pk]))
@@ -365,3 +505,82 @@ def test_reactivating_and_resending_the_link(admin_client, members):
     assert members[0].is_active
     assert mail.outbox[0].to == [members[0].email]
     assert sign_in(Client(), members[0], password=PASSWORD).status_code == 302
+
+
+def test_buttons_name_the_person_in_full(admin_client, members):
+    members[0].full_name = "Mary Ann Example"
+    members[0].save()
+
+    page = admin_client.get(reverse("portal:user", args=[members[0].pk])).content.decode()
+
+    assert "Deactivate Mary Ann Example</button>" in page
+    assert "Deactivate Mary</button>" not in page
+
+
+def test_saving_a_role_unchanged_says_it_already_was(admin_client, members):
+    response = admin_client.post(
+        reverse("portal:user_role", args=[members[0].pk]), {"role": "member"}, follow=True
+    )
+
+    page = response.content.decode()
+    assert f"{members[0].full_name} is already: Member." in page
+    assert "is now:" not in page
+
+
+def test_an_admin_who_steps_down_lands_on_home_told_so(admin_client, company_admin, company):
+    CompanyAdminFactory(company=company)
+
+    response = admin_client.post(
+        reverse("portal:user_role", args=[company_admin.pk]), {"role": "member"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "You are now: Member. Users and Roles is for company admins" in (
+        response.content.decode()
+    )
+
+
+def test_the_user_menu_says_log_out(admin_client):
+    page = admin_client.get(reverse("home")).content.decode()
+
+    assert '<button type="submit">Log out</button>' in page
+    assert ">Logout<" not in page
+
+
+def test_an_admins_deactivation_says_who_and_when_and_offers_reactivation(
+    admin_client, company_admin, members
+):
+    account_services.deactivate(actor=company_admin, user=members[0])
+    members[0].refresh_from_db()
+    at = date_format(timezone.localtime(members[0].deactivated_at), "DATETIME_FORMAT")
+
+    page = admin_client.get(reverse("portal:user", args=[members[0].pk])).content.decode()
+
+    assert f"Deactivated by Alex Admin on {at}." in page
+    assert f"Reactivate {members[0].full_name}</button>" in page
+
+
+def test_a_staff_deactivation_says_who_and_when_and_cannot_be_undone_here(
+    admin_client, support_agent, account_manager, members
+):
+    account_services.deactivate(actor=support_agent, user=members[0])
+    members[0].refresh_from_db()
+    at = date_format(timezone.localtime(members[0].deactivated_at), "DATETIME_FORMAT")
+    detail = reverse("portal:user", args=[members[0].pk])
+
+    page = admin_client.get(detail).content.decode()
+    tried = admin_client.post(
+        reverse("portal:user_reactivate", args=[members[0].pk]), follow=True
+    ).content.decode()
+
+    assert f"Deactivated by Foundry support on {at}." in page
+    assert reverse("portal:user_reactivate", args=[members[0].pk]) not in page
+    assert "Reactivate" not in page
+    assert "Only Foundry support can reactivate this account" in page
+    assert f'href="mailto:{account_manager.email}"' in page
+    assert "was deactivated by Foundry support, so only Foundry support can reactivate them." in (
+        tried
+    )
+    members[0].refresh_from_db()
+    assert not members[0].is_active

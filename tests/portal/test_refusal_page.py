@@ -93,9 +93,9 @@ def test_a_refused_company_admin_sees_the_holders_longest_idle_first(
     assert "Who holds the seats" in page
     positions = [page.index(member.email) for member in members[:3]]
     assert positions == sorted(positions)
-    assert "25 min" in page
-    assert "7 min" in page
-    assert "active just now" in page
+    assert "25 minutes ago" in page
+    assert "7 minutes ago" in page
+    assert "Just now" in page
     assert members[3].email not in page
 
 
@@ -376,3 +376,94 @@ def test_spent_proofs_are_forgotten_once_they_could_not_be_used_anyway(company_a
 
     assert not UsedSignInProof.objects.filter(pk=old.pk).exists()
     assert UsedSignInProof.objects.filter(pk=recent.pk).exists()
+
+
+# --- One next step, said in whole sentences ------------------------------------------------------
+
+
+def refusal_card(page: str) -> str:
+    """The refusal card's HTML, its whitespace folded as a browser shows it."""
+    return " ".join(page.split('class="card refusal"', 1)[1].split("</section>", 1)[0].split())
+
+
+def test_a_member_is_sent_to_their_company_admins_not_to_the_account_manager(
+    client, company, members, holders, company_admin, account_manager
+):
+    CompanyAdminFactory(company=company, full_name="Bo Boss", email="bo@acme.example")
+
+    card = refusal_card(sign_in(client, members[3]).content.decode())
+
+    assert "Need a seat now?</strong> Ask your company admins" in card
+    assert '<a href="mailto:admin@acme.example?subject=A%20Foundry%20seat">Alex Admin</a>' in card
+    assert '<a href="mailto:bo@acme.example?subject=A%20Foundry%20seat">Bo Boss</a>' in card
+    assert "they can free a seat for you, or request more licenses for Acme Foods." in card
+    assert account_manager.email not in card
+    assert "Do you have enough licenses?" not in card
+
+
+def test_a_member_without_an_active_admin_is_sent_to_the_account_manager(
+    client, members, holders, account_manager
+):
+    card = refusal_card(sign_in(client, members[3]).content.decode())
+
+    assert (
+        "<strong>Do you have enough licenses?</strong> If not, contact your account manager "
+        "Avery Morgan at"
+    ) in card
+    assert f'href="mailto:{account_manager.email}"' in card
+    assert "Your company has no active company admin." in card
+
+
+def test_a_company_admin_keeps_the_account_managers_contact(
+    client, members, holders, company_admin, account_manager
+):
+    card = refusal_card(refused_admin_page(client, company_admin))
+
+    assert "<strong>Do you have enough licenses?</strong> If not," in card
+    assert f'href="mailto:{account_manager.email}"' in card
+    assert "Need a seat now?" not in card
+
+
+def test_a_member_who_asked_to_be_emailed_is_told_so_on_the_page(
+    client, company_admin, members, holders
+):
+    SeatWishFactory(user=members[3])
+
+    card = refusal_card(sign_in(client, members[3]).content.decode())
+
+    assert "You are on the list: we will email user4@acme.example once, when a seat frees up." in (
+        card
+    )
+    assert "Email me when a seat frees up" not in card
+    assert "Ask your company admin" in card
+
+
+def test_the_confirmation_names_the_holder_in_full_and_says_one_minute(
+    client, members, holders, company_admin
+):
+    members[0].full_name = "Mary Ann Example"
+    members[0].save()
+    SeatSession.objects.filter(seat__user=members[0]).update(
+        last_activity=timezone.now() - datetime.timedelta(minutes=1, seconds=10)
+    )
+    token = token_in(refused_admin_page(client, company_admin), reverse("portal:free_seat_pick"))
+    seat = Seat.objects.get(user=members[0], released_at__isnull=True)
+
+    page = client.post(
+        reverse("portal:free_seat_pick"), {"token": token, "seat": seat.pk}
+    ).content.decode()
+
+    assert "Sign Mary Ann Example out and sign me in</button>" in page
+    assert "<dd>1 minute ago, on 1 device</dd>" in page
+
+
+def test_the_seat_free_email_greets_the_person_by_full_name(members, holders):
+    members[3].full_name = "Mary Ann Example"
+    members[3].save()
+    SeatWishFactory(user=members[3])
+    holders[0].post(reverse("logout"))
+
+    notify_seat_wishes()
+
+    [email] = mail.outbox
+    assert email.body.startswith("Hello Mary Ann Example,\n")

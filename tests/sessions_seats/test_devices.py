@@ -1,6 +1,9 @@
-import pytest
+import datetime
 
-from sessions_seats.devices import describe_user_agent
+import pytest
+from django.utils import timezone
+
+from sessions_seats.devices import describe_device, describe_user_agent, format_ago
 
 CHROME_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -32,3 +35,26 @@ CHROME_ANDROID = (
 )
 def test_user_agents_get_short_human_names(user_agent, expected):
     assert describe_user_agent(user_agent) == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (0, "just now"),
+        (59, "just now"),
+        (60, "1 minute ago"),
+        (25 * 60 + 30, "25 minutes ago"),
+        (3 * 3600 + 12 * 60, "3 h 12 min ago"),
+        (26 * 3600, "1 d 2 h ago"),
+    ],
+)
+def test_last_activity_reads_just_now_then_minutes_in_the_singular_or_plural(seconds, expected):
+    now = timezone.now()
+
+    assert format_ago(now - datetime.timedelta(seconds=seconds), now) == expected
+
+
+def test_a_device_is_named_with_how_recently_it_was_active():
+    ago = timezone.now() - datetime.timedelta(minutes=3, seconds=5)
+
+    assert describe_device(CHROME_WINDOWS, ago) == "Chrome on Windows, active 3 minutes ago"

@@ -87,6 +87,8 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(client, support_age
     assert row["signed out by"] == "support@foundry.example"
     assert row["reason"].startswith("'=HYPERLINK")
     assert row["sessions ended"] == "1"
+    body = b"".join(client.get(EXPORT).streaming_content).decode()
+    assert all(line.startswith('"') for line in body.splitlines())
     assert "Export CSV" in client.get(CHANGELIST).content.decode()
 
 

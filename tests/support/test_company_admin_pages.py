@@ -34,6 +34,10 @@ def inline_form(company: Company, **entitlement) -> dict:
         "entitlements-MIN_NUM_FORMS": "0",
         "entitlements-MAX_NUM_FORMS": "1000",
         "entitlements-0-company": str(company.pk),
+        "email_domains-TOTAL_FORMS": "0",
+        "email_domains-INITIAL_FORMS": "0",
+        "email_domains-MIN_NUM_FORMS": "0",
+        "email_domains-MAX_NUM_FORMS": "1000",
     }
     data.update({f"entitlements-0-{key}": str(value) for key, value in entitlement.items()})
     return data

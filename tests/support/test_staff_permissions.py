@@ -206,6 +206,10 @@ def test_company_change_post_for_staff_roles(as_role, world, role, may_change):
             "entitlements-INITIAL_FORMS": "0",
             "entitlements-MIN_NUM_FORMS": "0",
             "entitlements-MAX_NUM_FORMS": "1000",
+            "email_domains-TOTAL_FORMS": "0",
+            "email_domains-INITIAL_FORMS": "0",
+            "email_domains-MIN_NUM_FORMS": "0",
+            "email_domains-MAX_NUM_FORMS": "1000",
         },
     )
 

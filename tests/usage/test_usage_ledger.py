@@ -191,6 +191,29 @@ def test_csv_export_has_a_header_local_times_and_defused_formulas(story):
     assert out.getvalue() == "".join(lines)
 
 
+def test_csv_quotes_every_field_and_defuses_a_formula_after_a_semicolon(settings):
+    settings.TIME_ZONE = "America/New_York"  # a negative offset in every time
+    company = EntitlementFactory().company
+    now = timezone.now()
+    user = UserFactory(company=company, email="dee@acme.example", full_name="Dee")
+    seat = SeatFactory(user=user, claimed_at=now - H)
+    SeatSessionFactory(
+        seat=seat, started_at=now - H, user_agent="Mozilla/5.0;=cmd|' /C calc'!A0", ip="10.0.0.9"
+    )
+    LoginDenialFactory(user=user, at=now - 2 * H, capacity=3, seats_in_use=3)
+
+    lines = list(ledger_csv_lines(ledger(company, **_period(now))))
+    refused, claimed = (next(csv.reader(io.StringIO(line))) for line in lines[1:])
+
+    assert all(line.startswith('"') and line.endswith('"\r\n') for line in lines)
+    assert claimed[5] == "Mozilla/5.0;'=cmd|' /C calc'!A0"
+    assert not any(cell.startswith("=") for cell in claimed[5].split(";"))
+    # What the ledger computes stays readable as numbers and times.
+    assert refused[7:9] == ["3", "3"]
+    assert refused[0].endswith(("-05:00", "-04:00"))
+    assert datetime.datetime.fromisoformat(refused[0]) == (now - 2 * H).replace(microsecond=0)
+
+
 @pytest.mark.parametrize("extra_people", [0, 25])
 def test_the_ledger_costs_a_fixed_number_of_queries(
     story, extra_people, django_assert_max_num_queries

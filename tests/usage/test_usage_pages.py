@@ -13,7 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
+from portal.license_requests import prefill
+from sessions_seats.models import LicensePackage
 from usage.periods import last_days
 
 from ..conftest import sign_in
@@ -76,6 +79,28 @@ def test_portal_report_shows_numbers_charts_simulator_and_recommendation(
     assert page.suggestion is not None and page.suggestion.package.seats >= 1
     # The default period: the last 30 days.
     assert response.context["form"].period == last_days(30)
+
+
+def test_the_purchase_is_phrased_as_what_is_added_and_the_total_it_makes(
+    admin_client, company, members, support_agent
+):
+    PackageFactory(seats=10)
+    busy_days(company, members, refused_people=2)  # 5 people at once with 3 seats
+    sentence = (
+        "Add 2 × Single user (2 seats) to today's 3 seats for 5 in total: the smallest package "
+        "combination that reaches the 5 seats that would have refused nobody."
+    )
+
+    portal = admin_client.get(PORTAL).content.decode()
+    admin = staff_client(support_agent).get(admin_usage(company)).content.decode()
+    initial, prefilled = prefill(company)
+
+    assert "5 seats would have refused none" in portal
+    for html in (portal, admin):
+        assert escape(sentence) in html
+        assert "to reach" not in html and "would have let everyone in" not in html
+    assert initial == {"package": LicensePackage.objects.get(seats=1).pk, "quantity": 2}
+    assert prefilled.endswith(f"5 seats would have refused none. {sentence}")
 
 
 def test_portal_report_counts_only_the_admins_own_company(admin_client, company, other_company):

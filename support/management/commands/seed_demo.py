@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import Company, User
+from accounts.models import Company, CompanyEmailDomain, User
 from accounts.tenancy import ACCOUNT_MANAGERS_GROUP, SUPPORT_GROUP
 from sessions_seats.models import Entitlement, LicensePackage
 from sessions_seats.selectors import capacity_of
@@ -24,6 +24,7 @@ STAFF = [
     ("support@foundry.example", "Sam Support", False, SUPPORT_GROUP),
     ("am@foundry.example", "Avery Morgan", False, ACCOUNT_MANAGERS_GROUP),
 ]
+ACME_DOMAIN = "acme.example"
 ACME_PEOPLE = [("admin@acme.example", "Alex Admin", User.Role.ADMIN)] + [
     (f"user{n}@acme.example", f"Acme User {n}", User.Role.MEMBER) for n in range(1, 6)
 ]
@@ -45,6 +46,11 @@ class Command(BaseCommand):
             defaults={"name": "Acme Foods", "account_manager": staff["am@foundry.example"]},
         )
         self._report("company", acme, created)
+        # Where Acme's admin may add people (Users and Roles → Add user).
+        domain, created = CompanyEmailDomain.objects.get_or_create(
+            domain=ACME_DOMAIN, defaults={"company": acme}
+        )
+        self._report("email domain", domain, created)
         for email, name, role in ACME_PEOPLE:
             self._person(email, name, company=acme, role=role)
 
