@@ -125,10 +125,14 @@ def why_signed_out(seat_session: SeatSession) -> str | None:
         return deactivation_notice(user)
     if reason == EndReason.IDLE:
         minutes = idle_timeout_of(seat_session.seat.company)
-        return (
-            f"You were signed out after {plural(minutes, 'minute')} of inactivity to free a "
-            f"license. {seat_outlook(seat_session.seat.company)}"
-        )
+        idle = f"You were signed out after {plural(minutes, 'minute')} of inactivity"
+        if seat_session.seat.released_at is None:
+            # Another device of theirs still holds the seat: signing in here joins it.
+            return (
+                f"{idle} in this browser. Your license stays in use by your other signed-in "
+                "device, so you can sign in again here."
+            )
+        return f"{idle} to free a license. {seat_outlook(seat_session.seat.company)}"
     if reason == EndReason.FORCED:
         at = _when(seat_session.ended_at)
         by = seat_session.ended_by
@@ -138,7 +142,7 @@ def why_signed_out(seat_session: SeatSession) -> str | None:
             else "Support"
         )
         return (
-            f"{who} signed you out on {at} to free a license. "
+            f"{who} signed you out on {at}. "
             f"Any unsaved work may have been lost. {seat_outlook(seat_session.seat.company)}"
         )
     if reason == EndReason.LICENSE:

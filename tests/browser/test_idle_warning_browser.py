@@ -38,7 +38,7 @@ def test_warning_appears_before_the_idle_timeout_and_stay_signed_in_keeps_the_se
     dialog = page.get_by_role("dialog", name="Are you still there?")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text(
-        re.compile(r"You will be signed out in 1:[0-9]{2} to free your license")
+        re.compile(r"You will be signed out of this browser in 1:[0-9]{2} because it has been idle")
     )
     expect(dialog.get_by_role("button", name="Stay signed in")).to_be_focused()
 

@@ -92,3 +92,25 @@ def test_without_a_license_now_it_says_nobody_can_sign_in(client, company, membe
 
     assert "Acme Foods has no license valid today, so nobody of the company can sign in" in page
     assert FREE not in page
+
+
+def test_one_device_idled_out_while_another_holds_the_seat_says_signing_in_here_joins_it(
+    members,
+):
+    laptop, phone = Client(), Client()
+    sign_in(laptop, members[0])
+    sign_in(phone, members[0])
+    seated(members[1])
+    seated(members[2])  # every seat taken, one of them by this person's phone
+    idle = SeatSession.objects.get(seat__user=members[0], session_key=laptop.session.session_key)
+    services.end_sessions([idle.pk], "idle")
+
+    page = told(laptop)
+
+    assert (
+        "You were signed out after 30 minutes of inactivity in this browser. Your license stays "
+        "in use by your other signed-in device, so you can sign in again here."
+    ) in page
+    assert "to free a license" not in page
+    assert FULL not in page
+    assert sign_in(laptop, members[0]).status_code == 302  # joins the seat the phone holds
