@@ -34,6 +34,7 @@ migrate: $(VENV)/.run-deps
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py oidc_dev_key
 
 run: demo
 	@PORT=$(PORT) BIN=$(BIN) bash scripts/run-dev.sh

@@ -13,6 +13,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from single_sign_on.pkce import pkce_required
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -50,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "accounts",
     "sessions_seats",
+    # Before support: the staff console replaces django-oauth-toolkit's Application admin.
+    "oauth2_provider",
+    "single_sign_on",
     "usage",
     "license_requests",
     "support",
@@ -262,6 +267,76 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 USAGE_REPORT_MAX_DAYS = env.int("USAGE_REPORT_MAX_DAYS", default=366)
 # How often beat checks whether people waiting for a seat can be told one is free.
 PORTAL_SEAT_WISH_INTERVAL_SECONDS = env.int("PORTAL_SEAT_WISH_INTERVAL_SECONDS", default=60)
+
+# --- Single sign-on (the portal as an OpenID Connect provider, django-oauth-toolkit) ---------
+# Apps sign people in through the portal; each app sign-in rides on the browser's seat session,
+# so it takes no extra license (docs/DESIGN.md, "Single sign-on"). The ID tokens are signed with
+# an RSA key from the environment: the PEM itself, or a file holding it. In development
+# `make run` writes a throwaway key to var/ (`manage.py oidc_dev_key`), read here when DEBUG is on
+# and nothing is configured. With no key at all the provider is off: its URLs are not mounted and
+# a system check (single_sign_on.W001) says so on every command.
+OIDC_DEV_KEY_FILE = VAR_DIR / "oidc-dev-key.pem"
+_oidc_key_file = env("OIDC_RSA_PRIVATE_KEY_FILE", default="")
+OIDC_RSA_PRIVATE_KEY = env("OIDC_RSA_PRIVATE_KEY", default="").replace("\\n", "\n")
+if not OIDC_RSA_PRIVATE_KEY and _oidc_key_file:
+    try:
+        OIDC_RSA_PRIVATE_KEY = Path(_oidc_key_file).read_text()
+    except OSError as error:
+        # A key was asked for and cannot be read: starting without the provider would hide it.
+        raise ImproperlyConfigured(f"OIDC_RSA_PRIVATE_KEY_FILE cannot be read: {error}") from error
+if not OIDC_RSA_PRIVATE_KEY and DEBUG and OIDC_DEV_KEY_FILE.is_file():
+    OIDC_RSA_PRIVATE_KEY = OIDC_DEV_KEY_FILE.read_text()
+SINGLE_SIGN_ON_ENABLED = bool(OIDC_RSA_PRIVATE_KEY)
+# Plain-http redirect URIs only in development (an app on http://127.0.0.1); production: https.
+_OIDC_REDIRECT_SCHEMES = ["http", "https"] if DEBUG else ["https"]
+# django-oauth-toolkit's own models (not swapped); named because migrations refer to them.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": SINGLE_SIGN_ON_ENABLED,
+    "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    # A logout carrying an ID token of the person signed in here needs no confirmation; any other
+    # asks first, so a stray link cannot sign someone out.
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    # Only this browser's app tokens end, with its seat session (single_sign_on.views): DOT's own
+    # deletion would end the person's tokens on every device.
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "SCOPES": {
+        "openid": "Sign you in",
+        "email": "Your email address",
+        "profile": "Your name, company and role",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "OAUTH2_VALIDATOR_CLASS": "single_sign_on.validators.SeatBoundValidator",
+    # Public clients (no secret) must use PKCE; confidential ones may.
+    "PKCE_REQUIRED": pkce_required,
+    "ALLOWED_REDIRECT_URI_SCHEMES": _OIDC_REDIRECT_SCHEMES,
+    "ALLOWED_SCHEMES": _OIDC_REDIRECT_SCHEMES,
+    "ALLOW_URI_WILDCARDS": False,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OIDC_ACCESS_TOKEN_EXPIRE_SECONDS", default=600),
+    "ID_TOKEN_EXPIRE_SECONDS": env.int("OIDC_ID_TOKEN_EXPIRE_SECONDS", default=600),
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    # RFC 9700 (the OAuth security best practice): every gate on.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not DEBUG,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 _broker_dir = VAR_DIR / "broker"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse
@@ -25,3 +26,6 @@ urlpatterns = [
     path("", include("sessions_seats.urls")),
     path("", include("portal.urls")),
 ]
+if settings.SINGLE_SIGN_ON_ENABLED:
+    # The OpenID Connect provider; without a signing key it is off (single_sign_on.checks).
+    urlpatterns.append(path("o/", include("single_sign_on.urls")))

@@ -2,7 +2,9 @@
 
 The sign-in page knows nothing of the apps above the engine. When a sign-in is refused, apps that
 can offer a next step (the portal: free a seat, request licenses, get an email) register a
-provider with `add_refusal_extras`; the page includes what each returns.
+provider with `add_refusal_extras`; the page includes what each returns. Apps that send people
+here to sign in to something else (single sign-on) register `add_sign_in_context`: the page then
+reads `sign_in_to`, the name of what is being signed in to.
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ def add_refusal_extras(provider: RefusalExtrasProvider) -> None:
         _refusal_extras.append(provider)
 
 
+# Extra context for the sign-in page, from the request alone (its `next`, say). The page reads
+# `sign_in_to`: the name of the application being signed in to, instead of "Foundry".
+SignInContextProvider = Callable[[HttpRequest], dict[str, object]]
+
+_sign_in_context: list[SignInContextProvider] = []
+
+
+def add_sign_in_context(provider: SignInContextProvider) -> None:
+    """Register a provider of sign-in page context (call it from an AppConfig.ready())."""
+    if provider not in _sign_in_context:
+        _sign_in_context.append(provider)
+
+
 if TYPE_CHECKING:
     _LoginViewBase = LoginView[EmailAuthenticationForm]
 else:
@@ -60,6 +75,12 @@ class SeatLoginView(_LoginViewBase):
 
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        for provider in _sign_in_context:
+            context.update(provider(self.request))
+        return context
 
     def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
         user = form.get_user()

@@ -34,7 +34,7 @@ def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
     base = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "SESSION_", "CSRF_", "AXES_", "PYTEST"))
+        if not key.startswith(("DJANGO_", "SESSION_", "CSRF_", "AXES_", "OIDC_", "PYTEST"))
     }
     base["FOUNDRY_VAR_DIR"] = str(tmp_path)
     return subprocess.run(
@@ -52,7 +52,17 @@ def secret_key() -> str:
     return secrets.token_urlsafe(50)
 
 
-def test_deploy_checks_pass_with_the_production_environment(tmp_path, secret_key):
+@pytest.fixture
+def oidc_key_file(tmp_path: Path) -> Path:
+    """Production reads the single sign-on signing key from a file (made up here)."""
+    from single_sign_on.management.commands.oidc_dev_key import private_key_pem
+
+    path = tmp_path / "oidc-key.pem"
+    path.write_bytes(private_key_pem())
+    return path
+
+
+def test_deploy_checks_pass_with_the_production_environment(tmp_path, secret_key, oidc_key_file):
     result = manage(
         tmp_path,
         "check",
@@ -61,10 +71,31 @@ def test_deploy_checks_pass_with_the_production_environment(tmp_path, secret_key
         "WARNING",
         **PRODUCTION_ENV,
         DJANGO_SECRET_KEY=secret_key,
+        OIDC_RSA_PRIVATE_KEY_FILE=str(oidc_key_file),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_without_a_signing_key_single_sign_on_is_off_and_the_checks_say_so(tmp_path, secret_key):
+    result = manage(tmp_path, "check", "--deploy", **PRODUCTION_ENV, DJANGO_SECRET_KEY=secret_key)
+
+    assert "single_sign_on.W001" in result.stderr + result.stdout
+    assert "OIDC_RSA_PRIVATE_KEY" in result.stderr + result.stdout
+
+
+def test_an_unreadable_signing_key_file_refuses_to_start(tmp_path, secret_key):
+    result = manage(
+        tmp_path,
+        "check",
+        **PRODUCTION_ENV,
+        DJANGO_SECRET_KEY=secret_key,
+        OIDC_RSA_PRIVATE_KEY_FILE=str(tmp_path / "missing.pem"),
+    )
+
+    assert result.returncode != 0
+    assert "OIDC_RSA_PRIVATE_KEY_FILE cannot be read" in result.stderr
 
 
 def test_deploy_checks_flag_the_development_defaults(tmp_path):

@@ -1,0 +1,156 @@
+"""Every change single sign-on makes: registering applications, opening app sessions under a
+seat session, tying codes and tokens to them, and recording app activity on the seat."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
+
+from sessions_seats.services import touch_seat_session
+
+from .models import AppSession, AppSessionCredential, AppSettings, validate_app_uri
+
+
+@dataclass(frozen=True)
+class Registered:
+    application: Application
+    # Shown once: only its hash is stored.
+    client_secret: str | None
+
+
+def issuer() -> str:
+    """The issuer URL apps configure: the portal's public address and the provider's prefix."""
+    discovery = reverse("oauth2_provider:oidc-connect-discovery-info")
+    path = discovery[: -len("/.well-known/openid-configuration")]
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def register_application(
+    name: str,
+    redirect_uris: Sequence[str],
+    *,
+    post_logout_redirect_uris: Sequence[str] = (),
+    backchannel_logout_uri: str = "",
+    public: bool = False,
+) -> Registered:
+    """Register an application that signs people in through the portal.
+
+    Confidential applications (with a secret) are registered by staff and trusted: they skip the
+    consent screen. Public ones (no secret: single-page and native apps) must use PKCE and show
+    the consent screen, since anyone can present their client id."""
+    for uri in [*redirect_uris, *post_logout_redirect_uris]:
+        validate_app_uri(uri)
+    secret = None if public else generate_client_secret()
+    application = Application(
+        name=name,
+        client_type=Application.CLIENT_PUBLIC if public else Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=" ".join(redirect_uris),
+        post_logout_redirect_uris=" ".join(post_logout_redirect_uris),
+        algorithm=Application.RS256_ALGORITHM,
+        skip_authorization=not public,
+        hash_client_secret=True,
+        client_secret=secret or "",
+    )
+    application.full_clean()
+    application.save()
+    app_settings = AppSettings(
+        application=application, backchannel_logout_uri=backchannel_logout_uri
+    )
+    app_settings.full_clean()
+    app_settings.save()
+    return Registered(application, secret)
+
+
+def open_app_session(seat_session_id: int, application: Application) -> AppSession:
+    """The open app session of this application under this seat session, made if need be."""
+    now = timezone.now()
+    for _attempt in range(2):
+        updated = AppSession.objects.filter(
+            seat_session_id=seat_session_id, application=application, ended_at__isnull=True
+        )
+        app_session = updated.first()
+        if app_session is not None:
+            updated.update(last_seen_at=now)
+            return app_session
+        try:
+            with transaction.atomic():
+                return AppSession.objects.create(
+                    seat_session_id=seat_session_id,
+                    application=application,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+        except IntegrityError:
+            # Another request of the same browser opened it first (appsession_one_open_per_pair).
+            continue
+    raise RuntimeError("the open app session kept disappearing")
+
+
+def link(
+    app_session: AppSession,
+    *,
+    grant: Grant | None = None,
+    access_token: AccessToken | None = None,
+    refresh_token: RefreshToken | None = None,
+) -> None:
+    AppSessionCredential.objects.create(
+        app_session=app_session, grant=grant, access_token=access_token, refresh_token=refresh_token
+    )
+
+
+def live_app_session(
+    *,
+    grant: Grant | None = None,
+    access_token: AccessToken | None = None,
+    refresh_token: RefreshToken | None = None,
+) -> AppSession | None:
+    """The app session a code or token was issued under, if its seat session is still open.
+
+    One whose seat session has ended is marked ended on the way (the seam a later step uses to
+    tell the application)."""
+    if grant is not None:
+        found = AppSessionCredential.objects.filter(grant=grant)
+    elif access_token is not None:
+        found = AppSessionCredential.objects.filter(access_token=access_token)
+    elif refresh_token is not None:
+        found = AppSessionCredential.objects.filter(refresh_token=refresh_token)
+    else:
+        return None
+    credential = found.select_related("app_session__seat_session__seat__user__company").first()
+    if credential is None:
+        return None
+    app_session = credential.app_session
+    seat_session = app_session.seat_session
+    if seat_session.ended_at is not None:
+        end_app_sessions(seat_session.pk, seat_session.ended_at)
+        return None
+    return None if app_session.ended_at is not None else app_session
+
+
+def end_app_sessions(seat_session_id: int, at: datetime.datetime | None = None) -> int:
+    """Mark the open app sessions of a seat session ended."""
+    return AppSession.objects.filter(seat_session_id=seat_session_id, ended_at__isnull=True).update(
+        ended_at=at or timezone.now()
+    )
+
+
+def record_app_activity(app_session: AppSession, now: datetime.datetime | None = None) -> bool:
+    """An application acting for its user (a token refresh) is the user's activity: the seat
+    session is touched at most once per activity window, as the seat middleware does for pages
+    (docs/DESIGN.md rule 6). False if the seat session has ended meanwhile."""
+    now = now or timezone.now()
+    window = datetime.timedelta(seconds=settings.SEAT_ACTIVITY_WINDOW_SECONDS)
+    AppSession.objects.filter(pk=app_session.pk).update(last_seen_at=now)
+    if now - app_session.seat_session.last_activity < window:
+        return True
+    return touch_seat_session(app_session.seat_session_id, now)

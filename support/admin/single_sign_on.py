@@ -1,0 +1,97 @@
+"""Single sign-on in the staff console: registered applications and the app sign-ins.
+
+Superusers change and delete applications (registered with `manage.py register_app`, which shows
+the secret once); support reads them (view permissions, support migration 0009). App sessions are
+history: read-only for everyone, within the companies the staff member sees.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Model
+from django.http import HttpRequest
+from oauth2_provider.models import Application
+
+from single_sign_on.models import AppSession, AppSettings
+
+from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
+
+
+class AppSettingsInline(admin.StackedInline):
+    model = AppSettings
+    can_delete = False
+    extra = 0
+    fields = ["backchannel_logout_uri"]
+    # A URI typed without a scheme is read as https, the only scheme production accepts.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class SuperuserManagesMixin:
+    """Only superusers change or delete; adding goes through `register_app`."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return staff_user(request).is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return staff_user(request).is_superuser
+
+
+class AppSettingsInlineForApps(SuperuserManagesMixin, AppSettingsInline):
+    pass
+
+
+if admin.site.is_registered(Application):
+    admin.site.unregister(Application)
+
+
+@admin.register(Application)
+class ApplicationAdmin(SuperuserManagesMixin, admin.ModelAdmin):
+    list_display = ["name", "client_id", "client_type", "skip_authorization", "created"]
+    search_fields = ["name", "client_id"]
+    # The secret is stored hashed: nothing to show, and never editable here.
+    fields = [
+        "name",
+        "client_id",
+        "client_type",
+        "authorization_grant_type",
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "algorithm",
+        "skip_authorization",
+        "created",
+        "updated",
+    ]
+    readonly_fields = [
+        "client_id",
+        "client_type",
+        "authorization_grant_type",
+        "algorithm",
+        "created",
+        "updated",
+    ]
+    inlines = [AppSettingsInlineForApps]
+
+
+@admin.register(AppSession)
+class AppSessionAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
+    company_path = "seat_session__seat__company"
+    list_display = ["application", "user", "company", "created_at", "last_seen_at", "ended_at"]
+    list_filter = ["application"]
+    list_select_related = ["application", "seat_session__seat__user", "seat_session__seat__company"]
+    search_fields = ["seat_session__seat__user__email", "application__name"]
+
+    @admin.display(description="user")
+    def user(self, obj: AppSession) -> str:
+        return str(obj.seat_session.seat.user)
+
+    @admin.display(description="company")
+    def company(self, obj: AppSession) -> str:
+        return str(obj.seat_session.seat.company)
+
+    def _in_scope(self, request: HttpRequest, obj: Model | None) -> bool:
+        # The company is two joins away; the queryset above is already scoped.
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
