@@ -338,6 +338,19 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 
+# Back-channel logout (OpenID Connect Back-Channel Logout 1.0): when a seat session ends, each
+# application signed in under it with a back-channel URI gets a logout token, POSTed by a Celery
+# task. A failed attempt is tried again after RETRY_BASE seconds, then 3 times longer each time
+# (10 s, 30 s, 90 s, 270 s), up to MAX_ATTEMPTS in all; then it is recorded as failed for support.
+BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS = env.float("BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS", default=5.0)
+BACKCHANNEL_LOGOUT_MAX_ATTEMPTS = env.int("BACKCHANNEL_LOGOUT_MAX_ATTEMPTS", default=5)
+BACKCHANNEL_LOGOUT_RETRY_BASE_SECONDS = env.int("BACKCHANNEL_LOGOUT_RETRY_BASE_SECONDS", default=10)
+# Hosts whose addresses may be private (an application inside the company network): any other
+# target resolving to a private, loopback, link-local, multicast or reserved address is refused,
+# so that a registered URI cannot make the portal reach its own network. Loopback is allowed
+# when DEBUG is on.
+BACKCHANNEL_LOGOUT_ALLOWED_HOSTS = env.list("BACKCHANNEL_LOGOUT_ALLOWED_HOSTS", default=[])
+
 # --- Celery ---------------------------------------------------------------------------------
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

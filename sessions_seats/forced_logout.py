@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.tenancy import may_see_company
 from common.text import plural
 
+from . import countdowns
 from . import services as seat_services
 from .models import EndReason, ForcedLogout, Seat
 
@@ -135,7 +136,7 @@ def cancel_force_logout(*, actor: User, seats: Iterable[Seat]) -> list[int]:
     seats = list(seats)
     if not all(can_force_logout(actor, seat) for seat in seats):
         raise PermissionDenied("You may not change the sign-out of some of these users.")
-    return seat_services.cancel_scheduled_logout([seat.pk for seat in seats])
+    return countdowns.cancel_scheduled_logout([seat.pk for seat in seats])
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def end_scheduled_logout(
     If the actor is gone or may no longer do it, nobody is signed out and the countdown is
     taken back: a banner must not sit at 0:00 for a sign-out that will never come.
     """
-    due = seat_services.due_for_logout(seat_ids, now=now)
+    due = countdowns.due_for_logout(seat_ids, now=now)
     if not due:
         return ScheduledOutcome([], len(set(seat_ids)))
     actor = User.objects.filter(pk=actor_id).first()
@@ -185,6 +186,6 @@ def end_scheduled_logout(
             warned_at=warned_at,
         )
     except PermissionDenied:
-        seat_services.cancel_scheduled_logout(due)
+        countdowns.cancel_scheduled_logout(due)
         raise
     return ScheduledOutcome(records, len(set(seat_ids)) - len(records))

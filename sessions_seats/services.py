@@ -35,6 +35,7 @@ from .selectors import (
     seat_last_active,
     seats_in_use,
 )
+from .signals import announce_ended
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -270,7 +271,8 @@ def end_sessions(
     """End these seat sessions (those still open) and release the seats they leave empty.
 
     Sessions another transaction is ending right now are skipped, not waited for: that one ends
-    them. The Django sessions are deleted from the store in the same transaction.
+    them. The Django sessions are deleted from the store in the same transaction, and
+    `signals.seat_sessions_ended` is sent once it commits.
     """
     if not seat_session_ids:
         return Ended([], [])
@@ -292,6 +294,7 @@ def end_sessions(
         if delete_django_sessions:
             django_sessions.delete_sessions(key for _, key, _ in rows)
         released = _release_emptied_seats({seat_id for _, _, seat_id in rows}, reason, now)
+        announce_ended(SeatSession, ids, reason, now)
     return Ended(ids, released)
 
 
@@ -378,49 +381,3 @@ def assign_entitlement(entitlement: Entitlement, *, assigned_by: User) -> Entitl
 def _client_ip(request: HttpRequest) -> str | None:
     # REMOTE_ADDR only: a proxy's X-Forwarded-For is trusted by the proxy config, not here.
     return request.META.get("REMOTE_ADDR") or None
-
-
-def schedule_logout(seat_ids: Collection[int], at: datetime.datetime) -> list[int]:
-    """Mark these open seats to be signed out at `at`; the ids of the seats marked.
-
-    Marking changes nothing else: the holders keep working and see a countdown. Whoever asked for
-    it ends the seats when the time comes (see `due_for_logout`); released seats are not marked.
-    """
-    with transaction.atomic():
-        ids = list(
-            Seat.objects.select_for_update()
-            .open()
-            .filter(pk__in=seat_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        Seat.objects.filter(pk__in=ids).update(logout_scheduled_at=at)
-    return ids
-
-
-def cancel_scheduled_logout(seat_ids: Collection[int]) -> list[int]:
-    """Stop the countdown of these open seats; the ids of the seats that had one."""
-    with transaction.atomic():
-        ids = list(
-            Seat.objects.select_for_update()
-            .open()
-            .filter(pk__in=seat_ids, logout_scheduled_at__isnull=False)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        Seat.objects.filter(pk__in=ids).update(logout_scheduled_at=None)
-    return ids
-
-
-def due_for_logout(seat_ids: Collection[int], now: datetime.datetime | None = None) -> list[int]:
-    """Which of these seats are still open with a scheduled logout that has come.
-
-    A seat whose holder logged out first is released, and one whose countdown was cancelled or
-    moved later is not due: neither may be ended by an old schedule.
-    """
-    now = now or timezone.now()
-    return list(
-        Seat.objects.open()
-        .filter(pk__in=seat_ids, logout_scheduled_at__lte=now)
-        .values_list("pk", flat=True)
-    )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import services as seat_services
+from . import countdowns
 from .forced_logout import check_request
 from .models import Seat
 from .tasks import end_scheduled_logout
@@ -55,7 +55,7 @@ def schedule_force_logout(
     now = timezone.now()
     at = now + delay
     with transaction.atomic():
-        seat_ids = seat_services.schedule_logout([seat.pk for seat in seats], at)
+        seat_ids = countdowns.schedule_logout([seat.pk for seat in seats], at)
         if seat_ids:
             kwargs = {
                 "seat_ids": seat_ids,
@@ -69,7 +69,7 @@ def schedule_force_logout(
                 try:
                     end_scheduled_logout.apply_async(kwargs=kwargs, eta=at)
                 except Exception as error:
-                    seat_services.cancel_scheduled_logout(seat_ids)
+                    countdowns.cancel_scheduled_logout(seat_ids)
                     raise SchedulingUnavailable(
                         "The task queue is unavailable, so the countdown was not started and "
                         "nobody will be signed out. Try again, or sign them out now."

@@ -1,11 +1,12 @@
 """What single sign-on records beside django-oauth-toolkit's own tables.
 
 - `AppSettings`: what an application needs that DOT's `Application` has no field for (the
-  back-channel logout address, used by a later step).
+  back-channel logout address).
 - `AppSession`: an application signed in under a seat session. One seat session (one browser)
   may carry several applications; none of them takes a seat of its own (docs/DESIGN.md rule 2).
 - `AppSessionCredential`: which app session an authorization code, access token or refresh token
   was issued under, so that each stops working when that seat session ends.
+- `BackchannelDelivery`: one back-channel logout owed to an application, and how sending it went.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class AppSettings(models.Model):
     backchannel_logout_uri = models.URLField(
         blank=True,
         validators=[validate_app_uri],
-        help_text="Where the portal will tell the application that a sign-in ended (not sent yet).",
+        help_text="Where the portal tells the application that a sign-in ended (back-channel logout).",
     )
 
     class Meta:
@@ -86,7 +87,7 @@ class AppSession(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
-    # Set when the portal learns its seat session ended (a later step tells the application).
+    # Set when its seat session ends (`backchannel.end_app_sessions`, which tells the application).
     ended_at = models.DateTimeField(null=True, blank=True)
 
     objects = AppSessionQuerySet.as_manager()
@@ -135,3 +136,52 @@ class AppSessionCredential(models.Model):
 
     def __str__(self) -> str:
         return f"Credential of {self.app_session}"
+
+
+class BackchannelDelivery(models.Model):
+    """A logout token owed to an application's back-channel logout URI, and its attempts.
+
+    Written in the transaction that ends the app session; the token itself is signed afresh for
+    each attempt (its `exp` is short and attempts span minutes), from the `sid` and `sub` kept
+    here, which are those of the ID tokens the application received."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        DELIVERED = "delivered", "delivered"
+        FAILED = "failed", "failed"
+
+    app_session = models.ForeignKey(
+        AppSession, on_delete=models.CASCADE, related_name="backchannel_deliveries"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="backchannel_deliveries"
+    )
+    sid = models.CharField(max_length=64)
+    sub = models.CharField(max_length=255)
+    # The address when the logout happened: a later change of settings does not redirect it.
+    uri = models.URLField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        verbose_name = "back-channel logout"
+        verbose_name_plural = "back-channel logouts"
+        indexes = [models.Index(fields=["status", "created_at"], name="backchannel_status_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status="open", delivered_at__isnull=True, failed_at__isnull=True)
+                    | Q(status="delivered", delivered_at__isnull=False, failed_at__isnull=True)
+                    | Q(status="failed", delivered_at__isnull=True, failed_at__isnull=False)
+                ),
+                name="backchannel_status_matches_times",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Back-channel logout to {self.application} ({self.status})"

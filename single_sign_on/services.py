@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
+from oauth2_provider.settings import oauth2_settings
 
 from sessions_seats.services import touch_seat_session
 
@@ -27,7 +28,13 @@ class Registered:
 
 
 def issuer() -> str:
-    """The issuer URL apps configure: the portal's public address and the provider's prefix."""
+    """The issuer URL apps configure: the portal's public address and the provider's prefix.
+
+    Also the `iss` of logout tokens, which are made without a request: DOT's OIDC_ISS_ENDPOINT
+    when set, as DOT uses it, else built on PORTAL_BASE_URL, which must therefore be the address
+    applications reach the portal at (the one discovery then names)."""
+    if oauth2_settings.OIDC_ISS_ENDPOINT:
+        return str(oauth2_settings.OIDC_ISS_ENDPOINT)
     discovery = reverse("oauth2_provider:oidc-connect-discovery-info")
     path = discovery[: -len("/.well-known/openid-configuration")]
     return settings.PORTAL_BASE_URL.rstrip("/") + path
@@ -116,8 +123,7 @@ def live_app_session(
 ) -> AppSession | None:
     """The app session a code or token was issued under, if its seat session is still open.
 
-    One whose seat session has ended is marked ended on the way (the seam a later step uses to
-    tell the application)."""
+    One whose seat session has ended is marked ended on the way."""
     if grant is not None:
         found = AppSessionCredential.objects.filter(grant=grant)
     elif access_token is not None:
@@ -132,16 +138,13 @@ def live_app_session(
     app_session = credential.app_session
     seat_session = app_session.seat_session
     if seat_session.ended_at is not None:
-        end_app_sessions(seat_session.pk, seat_session.ended_at)
+        # Ended before the app sessions were (before back-channel logout existed, or while the
+        # receiver had not run yet): they end now, and the applications are told.
+        from .backchannel import end_app_sessions
+
+        end_app_sessions([seat_session.pk], seat_session.ended_at)
         return None
     return None if app_session.ended_at is not None else app_session
-
-
-def end_app_sessions(seat_session_id: int, at: datetime.datetime | None = None) -> int:
-    """Mark the open app sessions of a seat session ended."""
-    return AppSession.objects.filter(seat_session_id=seat_session_id, ended_at__isnull=True).update(
-        ended_at=at or timezone.now()
-    )
 
 
 def record_app_activity(app_session: AppSession, now: datetime.datetime | None = None) -> bool:

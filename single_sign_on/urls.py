@@ -18,7 +18,7 @@ urlpatterns = [
     path("revoke_token/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
     re_path(
         r"^\.well-known/openid-configuration/?$",
-        dot_views.ConnectDiscoveryInfoView.as_view(),
+        views.BackchannelDiscoveryInfoView.as_view(),
         name="oidc-connect-discovery-info",
     ),
     # RFC 8414 metadata: also what the `iss` of each authorization response (RFC 9207) is

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.crypto import salted_hmac
 from oauth2_provider.models import Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
@@ -19,17 +18,8 @@ from oauthlib.oauth2.rfc6749 import errors
 from accounts.models import User
 
 from . import services
+from .claims import session_id_claim, subject_claim
 from .models import AppSession
-
-
-def session_id_claim(seat_session_id: int) -> str:
-    """The `sid` claim: opaque and stable for one seat session, and not its database id.
-
-    An HMAC of the id with SECRET_KEY, so nothing is stored and nothing about how many sessions
-    exist leaks; a back-channel logout later computes it again from the seat session it ends."""
-    return salted_hmac("single_sign_on.sid", str(seat_session_id), algorithm="sha256").hexdigest()[
-        :32
-    ]
 
 
 def _app_session_of(request: Any) -> AppSession:
@@ -124,6 +114,11 @@ class SeatBoundValidator(OAuth2Validator):
         return True
 
     # --- Claims (ID token and userinfo) --------------------------------------------------
+    def get_claim_dict(self, request: Any) -> dict[str, Any]:
+        claims: dict[str, Any] = super().get_claim_dict(request)
+        claims["sub"] = subject_claim(request.user.pk)
+        return claims
+
     def get_additional_claims(self, request: Any) -> dict[str, Any]:
         user: User = request.user
         app_session = _app_session_of(request)

@@ -7,17 +7,24 @@
   in to licensed applications through the portal: they get a page saying so.
 - RP-initiated logout: ends this browser's seat session the way the portal's own "Log out" does
   (`sessions_seats.services.sign_out`), so its seat is released when it was the last device.
+- Discovery: DOT's document, which also says that back-channel logout is supported.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from oauth2_provider.models import Application
-from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView, UserInfoView
+from oauth2_provider.views import (
+    AuthorizationView,
+    ConnectDiscoveryInfoView,
+    RPInitiatedLogoutView,
+    UserInfoView,
+)
 
 from accounts.http import signed_in_user
 from sessions_seats import binding
@@ -63,9 +70,8 @@ class SeatLogoutView(RPInitiatedLogoutView):
         token_user: Any = None,
     ) -> HttpResponse:
         if self.request.user.is_authenticated:
-            seat_session_id = binding.seat_session_id_of(self.request.session)
-            if seat_session_id is not None:
-                services.end_app_sessions(seat_session_id)
+            # Ending the seat session ends its app sessions and tells every application signed
+            # in under it, this one included (`backchannel.on_seat_sessions_ended`).
             sign_out(self.request)
         # DOT's own: Django's logout again (a no-op now) and the redirect to the application.
         return super().do_logout(application, post_logout_redirect_uri, state, token_user)
@@ -87,3 +93,20 @@ class HeaderTokenUserInfoView(UserInfoView):
                 status=400,
             )
         return super().dispatch(request, *args, **kwargs)
+
+
+class BackchannelDiscoveryInfoView(ConnectDiscoveryInfoView):
+    """DOT's discovery document (3.4.1 has no hook for extra metadata), plus back-channel
+    logout: logout tokens carry `sid` (Back-Channel Logout 1.0, section 2.1). Served only when
+    single sign-on is on, like every URL of the provider."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
+        document = json.loads(response.content)
+        document["backchannel_logout_supported"] = True
+        document["backchannel_logout_session_supported"] = True
+        answer = JsonResponse(document)
+        answer["Access-Control-Allow-Origin"] = response["Access-Control-Allow-Origin"]
+        return answer

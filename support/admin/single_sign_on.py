@@ -2,18 +2,20 @@
 
 Superusers change and delete applications (registered with `manage.py register_app`, which shows
 the secret once); support reads them (view permissions, support migration 0009). App sessions are
-history: read-only for everyone, within the companies the staff member sees.
+history: read-only for everyone, within the companies the staff member sees. So are back-channel
+logouts, failures first, for support (migration 0010) and superusers: an application that was not
+told of a logout may still show the person as signed in.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.db import models
-from django.db.models import Model
+from django.db.models import Case, IntegerField, Model, Value, When
 from django.http import HttpRequest
 from oauth2_provider.models import Application
 
-from single_sign_on.models import AppSession, AppSettings
+from single_sign_on.models import AppSession, AppSettings, BackchannelDelivery
 
 from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
 
@@ -94,4 +96,53 @@ class AppSessionAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
 
     def _in_scope(self, request: HttpRequest, obj: Model | None) -> bool:
         # The company is two joins away; the queryset above is already scoped.
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+
+@admin.register(BackchannelDelivery)
+class BackchannelDeliveryAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
+    company_path = "app_session__seat_session__seat__company"
+    list_display = [
+        "status",
+        "application",
+        "user",
+        "created_at",
+        "attempts",
+        "last_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["status", "application"]
+    # Failures first, then those still being tried, then the delivered ones; newest first in each.
+    ordering = [
+        Case(
+            When(status=BackchannelDelivery.Status.FAILED, then=Value(0)),
+            When(status=BackchannelDelivery.Status.OPEN, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ).asc(),
+        "-created_at",
+    ]
+    list_select_related = ["application", "app_session__seat_session__seat__user"]
+    search_fields = ["app_session__seat_session__seat__user__email", "application__name", "uri"]
+    # What support needs to follow up with the application; the token itself is not kept.
+    fields = readonly_fields = (
+        "status",
+        "application",
+        "uri",
+        "user",
+        "sid",
+        "sub",
+        "created_at",
+        "attempts",
+        "last_attempt_at",
+        "last_error",
+        "delivered_at",
+        "failed_at",
+    )
+
+    @admin.display(description="user")
+    def user(self, obj: BackchannelDelivery) -> str:
+        return str(obj.app_session.seat_session.seat.user)
+
+    def _in_scope(self, request: HttpRequest, obj: Model | None) -> bool:
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()

@@ -176,3 +176,54 @@ def login_next(url: str) -> str:
     parts = urlsplit(url)
     assert parts.path == reverse("login"), url
     return parse_qs(parts.query)["next"][0]
+
+
+# --- Back-channel logout --------------------------------------------------------------------
+
+
+@pytest.fixture
+def logout_receiver():
+    """A back-channel logout endpoint on 127.0.0.1, stopped at teardown."""
+    from .logout_receiver import RunningReceiver
+
+    with RunningReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def backchannel(db, settings, monkeypatch):
+    """Deliveries run in the test: the first attempt at once, when the ending commits; a retry
+    is recorded with its countdown, for the test to run (`run_scheduled`) instead of waiting.
+
+    DEBUG is on as in development, so that plain http to loopback is accepted (the tests' only
+    endpoint), and the issuer the logout tokens name is the test server's."""
+    from single_sign_on import tasks
+
+    settings.DEBUG = True
+    settings.PORTAL_BASE_URL = "http://testserver"
+    scheduled: list[tuple[int, int]] = []
+
+    def apply_async(args: tuple[int], countdown: int | None = None, **kwargs: Any) -> None:
+        if countdown is None:
+            tasks.deliver_backchannel_logout.apply(args=args)
+        else:
+            scheduled.append((args[0], countdown))
+
+    monkeypatch.setattr(tasks.deliver_backchannel_logout, "apply_async", apply_async)
+    return Backchannel(scheduled)
+
+
+@dataclass
+class Backchannel:
+    scheduled: list[tuple[int, int]]
+
+    def run_scheduled(self) -> list[int]:
+        """Run the retries queued so far, in order; their countdowns."""
+        from single_sign_on import tasks
+
+        countdowns = []
+        while self.scheduled:
+            delivery_id, countdown = self.scheduled.pop(0)
+            countdowns.append(countdown)
+            tasks.deliver_backchannel_logout.apply(args=(delivery_id,))
+        return countdowns

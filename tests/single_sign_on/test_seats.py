@@ -127,20 +127,22 @@ def test_a_code_cannot_be_exchanged_once_its_seat_session_ended(members, planner
 
 
 def test_rp_initiated_logout_ends_this_browsers_seat_session_and_returns_to_the_app(
-    members, planner
+    members, planner, django_capture_on_commit_callbacks
 ):
     browser, token = _signed_in_with_token(members[0], planner)
     _other_device, _ = _signed_in_with_token(members[0], planner)
     mine = SeatSession.objects.get(session_key=browser.session.session_key)
 
-    answer = browser.get(
-        "/o/logout/",
-        {
-            "id_token_hint": token["id_token"],
-            "post_logout_redirect_uri": POST_LOGOUT_URI,
-            "state": "bye",
-        },
-    )
+    # The app sessions end once the seat session's end commits (sessions_seats.signals).
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = browser.get(
+            "/o/logout/",
+            {
+                "id_token_hint": token["id_token"],
+                "post_logout_redirect_uri": POST_LOGOUT_URI,
+                "state": "bye",
+            },
+        )
 
     mine.refresh_from_db()
     assert answer.status_code == 302

@@ -7,11 +7,11 @@ import datetime
 import pytest
 
 from sessions_seats.models import LicensePackage
+from usage.history import SessionHistory
 from usage.recommendation import recommendation, suggested_purchase
 from usage.refusals import CountedRefusal
 from usage.report import usage_report
 from usage.simulator import (
-    SessionHistory,
     Simulation,
     build_attempts,
     catalogue_capacities,

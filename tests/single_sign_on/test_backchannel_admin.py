@@ -1,0 +1,82 @@
+"""Back-channel logouts in the staff console: read-only, failures first, for support and
+superusers; account managers see none."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from single_sign_on.models import AppSession, BackchannelDelivery
+from tests.factories import SeatSessionFactory
+
+from .conftest import register
+
+CHANGELIST = "admin:single_sign_on_backchanneldelivery_changelist"
+
+
+@pytest.fixture
+def deliveries(db):
+    app = register(backchannel_logout_uri="https://planner.example/backchannel").registered
+    app_session = AppSession.objects.create(
+        seat_session=SeatSessionFactory(), application=app.application, ended_at=timezone.now()
+    )
+    now = timezone.now()
+    made = {}
+    for age, status, times in [
+        (3, "delivered", {"delivered_at": now}),
+        (2, "failed", {"failed_at": now, "last_error": "HTTP 500"}),
+        (1, "open", {}),
+    ]:
+        made[status] = BackchannelDelivery.objects.create(
+            app_session=app_session,
+            application=app.application,
+            sid="sid",
+            sub="1",
+            uri="https://planner.example/backchannel",
+            created_at=now - datetime.timedelta(minutes=age),
+            status=status,
+            attempts=1,
+            **times,
+        )
+    return made
+
+
+def test_support_reads_deliveries_failures_first_and_cannot_change_them(
+    client, support_agent, deliveries
+):
+    client.force_login(support_agent)
+
+    page = client.get(reverse(CHANGELIST))
+    failed = deliveries["failed"]
+    change_url = reverse("admin:single_sign_on_backchanneldelivery_change", args=[failed.pk])
+
+    assert page.status_code == 200
+    assert [row.status for row in page.context["cl"].result_list] == ["failed", "open", "delivered"]
+    assert "HTTP 500" in page.content.decode()
+    assert (
+        client.get(reverse(CHANGELIST), {"status__exact": "failed"}).context["cl"].result_count == 1
+    )
+    assert client.get(change_url).status_code == 200
+    assert client.post(change_url, {"status": "delivered"}).status_code == 403
+    deleted = client.post(
+        reverse("admin:single_sign_on_backchanneldelivery_delete", args=[failed.pk]),
+        {"post": "yes"},
+    )
+    assert deleted.status_code == 403
+    failed.refresh_from_db()
+    assert failed.status == "failed"
+
+
+def test_superusers_read_deliveries(client, superuser, deliveries):
+    client.force_login(superuser)
+
+    assert client.get(reverse(CHANGELIST)).status_code == 200
+
+
+def test_account_managers_see_no_deliveries(client, account_manager, deliveries):
+    client.force_login(account_manager)
+
+    assert client.get(reverse(CHANGELIST)).status_code == 403
