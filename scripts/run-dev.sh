@@ -6,6 +6,8 @@ BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
 # The development profile for all three (DEBUG is off unless asked for); `make run` sets it too.
 export DJANGO_DEBUG="${DJANGO_DEBUG:-True}"
+# Links in emails and the issuer of logout tokens name the address this server listens on.
+export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://127.0.0.1:$PORT}"
 mkdir -p var
 
 pids=()

@@ -187,3 +187,21 @@ def test_make_run_starts_the_server_worker_and_beat_in_the_development_profile(t
 
     started = sorted((tmp_path / "started").read_text().splitlines())
     assert started == ["celery True", "celery True", "python True"]  # worker, beat, server
+
+
+def test_make_run_on_another_port_links_emails_and_tokens_to_that_port(tmp_path):
+    stand_in = tmp_path / "python"
+    stand_in.write_text(f'#!/bin/sh\necho "$PORTAL_BASE_URL" >> "{tmp_path}/started"\n')
+    stand_in.chmod(0o755)
+    (tmp_path / "celery").symlink_to(stand_in)
+    env = {key: value for key, value in without_debug_env().items() if key != "PORTAL_BASE_URL"}
+
+    subprocess.run(
+        ["bash", "scripts/run-dev.sh"],
+        cwd=ROOT,
+        env={**env, "BIN": str(tmp_path), "PORT": "8123"},
+        capture_output=True,
+        timeout=60,
+    )
+
+    assert set((tmp_path / "started").read_text().splitlines()) == {"http://127.0.0.1:8123"}
