@@ -81,9 +81,10 @@ def normalize_email(email: str) -> str:
 
 class UserQuerySet(models.QuerySet["User"]):
     def active_company_admins(self, company: Company | int | None = None) -> UserQuerySet:
-        """Active company admins (of `company`, if given): whom members ask, who may act for a
-        company. The same predicate as `User.is_active_company_admin`."""
+        """Active company admins (of `company`, if given), by name: whom members ask, who may act
+        for a company. The same predicate as `User.is_active_company_admin`."""
         admins = self.filter(company__isnull=False, role=User.Role.ADMIN, is_active=True)
+        admins = admins.order_by("full_name", "email")
         return admins if company is None else admins.filter(company=company)
 
 

@@ -97,7 +97,7 @@ def active_admin_count(company: Company) -> int:
 
 def admins_to_ask(company: Company) -> list[User]:
     """Whom a member asks for a seat or more licenses: their company's active admins."""
-    return list(User.objects.active_company_admins(company).order_by("full_name", "email"))
+    return list(User.objects.active_company_admins(company))
 
 
 def my_open_session(user: User, seat_session_id: int) -> SeatSession | None:

@@ -40,16 +40,26 @@ def describe_user_agent(user_agent: str) -> str:
     return user_agent[:40]
 
 
+def _elapsed(
+    since: datetime.datetime, now: datetime.datetime | None
+) -> tuple[int, int, int] | None:
+    """(days, hours, minutes) since `since`, or None under a minute."""
+    minutes = max(0, int(((now or timezone.now()) - since).total_seconds() // 60))
+    if minutes < 1:
+        return None
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    return days, hours, minutes
+
+
 def format_idle(since: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
     """ "idle 3 h 12 min" — how long ago `since` was, in the words staff read at a glance."""
     if since is None:
         return "no activity"
-    now = now or timezone.now()
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    if minutes < 1:
+    elapsed = _elapsed(since, now)
+    if elapsed is None:
         return "active now"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
+    days, hours, minutes = elapsed
     if days:
         return f"idle {days} d {hours} h"
     if hours:
@@ -60,12 +70,10 @@ def format_idle(since: datetime.datetime | None, now: datetime.datetime | None =
 def format_ago(since: datetime.datetime, now: datetime.datetime | None = None) -> str:
     """ "just now", "1 minute ago", "25 minutes ago", "3 h 12 min ago", "2 d 3 h ago": when
     someone was last active, in the words customers read (never "0 minutes ago")."""
-    now = now or timezone.now()
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    if minutes < 1:
+    elapsed = _elapsed(since, now)
+    if elapsed is None:
         return "just now"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
+    days, hours, minutes = elapsed
     if days:
         return f"{days} d {hours} h ago"
     if hours:

@@ -63,7 +63,7 @@ def deactivation_notice(user: User) -> str:
     else:
         said = f"Your account was deactivated by {by}{when}."
     admins = (
-        list(User.objects.active_company_admins(user.company_id).order_by("full_name", "email"))
+        list(User.objects.active_company_admins(user.company_id))
         if user.company_id is not None
         else []
     )
