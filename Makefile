@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# The example application (examples/foundry_app), the stand-in for the licensed product.
+APP_PORT := $(shell echo $$(( $(PORT) + 1 )))
+EXAMPLE_APP := examples/foundry_app
+export FOUNDRY_APP_DATABASE_URL ?= sqlite:///$(CURDIR)/var/example-app.sqlite3
 # DEBUG is off unless asked for (the settings refuse the development secret key without it):
 # everything run from here is development, so it asks. Production never runs make; bench/ sets
 # its own production-like environment.
@@ -11,7 +15,8 @@ export DJANGO_DEBUG ?= True
 .PHONY: run test lint format migrate demo reap clean help bench
 
 help:
-	@echo "make run [PORT=8000]  set up, load demo data, start web + Celery worker + beat"
+	@echo "make run [PORT=8000]  set up, load demo data, start web + Celery worker + beat,"
+	@echo "                      and the example application on PORT+1"
 	@echo "make test             run the whole test suite"
 	@echo "make lint             ruff, import-linter (dependency direction), mypy, migrations check"
 	@echo "make format           ruff format and fix"
@@ -21,11 +26,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.run-deps: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+$(VENV)/.run-deps: requirements.txt $(EXAMPLE_APP)/requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt -r $(EXAMPLE_APP)/requirements.txt
 	@touch $@
 
-$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt $(EXAMPLE_APP)/requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	@touch $@ $(VENV)/.run-deps
 
@@ -33,11 +38,13 @@ migrate: $(VENV)/.run-deps
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py oidc_dev_key
+	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	  $(BIN)/python manage.py seed_demo --example-app http://127.0.0.1:$(APP_PORT)
+	cd $(EXAMPLE_APP) && $(abspath $(BIN))/python manage.py migrate --noinput -v 0
 
 run: demo
-	@PORT=$(PORT) BIN=$(BIN) bash scripts/run-dev.sh
+	@PORT=$(PORT) APP_PORT=$(APP_PORT) BIN=$(BIN) bash scripts/run-dev.sh
 
 test: $(VENV)/.dev-deps
 	$(BIN)/pytest

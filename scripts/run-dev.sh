@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Starts the web server, a Celery worker and Celery beat; Ctrl-C (or any of them dying) stops all.
+# Starts the web server, a Celery worker, Celery beat and the example application (the stand-in
+# for the licensed product, signing in through the portal); Ctrl-C (or any of them dying) stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.venv/bin}
+BIN=$(cd "${BIN:-.venv/bin}" && pwd)
 PORT=${PORT:-8000}
+APP_PORT=${APP_PORT:-$((PORT + 1))}
 # The development profile for all three (DEBUG is off unless asked for); `make run` sets it too.
 export DJANGO_DEBUG="${DJANGO_DEBUG:-True}"
 # Links in emails and the issuer of logout tokens name the address this server listens on.
@@ -24,7 +26,20 @@ pids+=($!)
 pids+=($!)
 "$BIN/python" manage.py runserver "127.0.0.1:$PORT" &
 pids+=($!)
+app_line=""
+if [ -f var/example-app.env ]; then
+  # Its settings (issuer, client id and secret) were written by `seed_demo --example-app`.
+  (
+    set -a
+    . var/example-app.env
+    set +a
+    cd examples/foundry_app
+    exec "$BIN/python" manage.py runserver "127.0.0.1:$APP_PORT"
+  ) &
+  pids+=($!)
+  app_line=$'\n'"Foundry, the example application, on http://127.0.0.1:$APP_PORT/: sign in there as user1…user4@acme.example."
+fi
 
-echo "Foundry licensing on http://127.0.0.1:$PORT/ (worker and beat running). Ctrl-C stops all."
-# Return as soon as any of the three exits, so a crash is not hidden behind the others.
+echo "Foundry licensing on http://127.0.0.1:$PORT/ (worker and beat running). Ctrl-C stops all.$app_line"
+# Return as soon as any of them exits, so a crash is not hidden behind the others.
 wait -n

@@ -78,6 +78,33 @@ def register_application(
     return Registered(application, secret)
 
 
+@transaction.atomic
+def renew_registration(
+    application: Application,
+    redirect_uris: Sequence[str],
+    *,
+    post_logout_redirect_uris: Sequence[str] = (),
+    backchannel_logout_uri: str = "",
+) -> Registered:
+    """New addresses and, for a confidential application, a new secret (the old one stops
+    working at once). For an application that moved, or whose secret was lost."""
+    for uri in [*redirect_uris, *post_logout_redirect_uris]:
+        validate_app_uri(uri)
+    secret = None
+    if application.client_type == Application.CLIENT_CONFIDENTIAL:
+        secret = generate_client_secret()
+        application.client_secret = secret
+    application.redirect_uris = " ".join(redirect_uris)
+    application.post_logout_redirect_uris = " ".join(post_logout_redirect_uris)
+    application.full_clean()
+    application.save()
+    app_settings, _created = AppSettings.objects.get_or_create(application=application)
+    app_settings.backchannel_logout_uri = backchannel_logout_uri
+    app_settings.full_clean()
+    app_settings.save()
+    return Registered(application, secret)
+
+
 def open_app_session(seat_session_id: int, application: Application) -> AppSession:
     """The open app session of this application under this seat session, made if need be."""
     now = timezone.now()

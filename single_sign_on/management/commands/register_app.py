@@ -36,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--backchannel-logout-uri",
             default="",
-            help="Where the portal will announce ended sign-ins (recorded; sent in a later step).",
+            help="Where the portal POSTs a logout token when a sign-in ends (back-channel logout).",
         )
         parser.add_argument(
             "--public",
