@@ -70,6 +70,8 @@ MIDDLEWARE = [
     # Outside everything that may answer instead of the view (CSRF failures, axes lockouts), so
     # those pages carry the policy too.
     "csp.middleware.CSPMiddleware",
+    # Inside it: a sign-in for an application may end at that application (form-action).
+    "single_sign_on.form_targets.FormTargetsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from oauth2_provider.models import Application
 
+from .form_targets import allow_form_targets
+
 
 def requested_application(next_url: str) -> Application | None:
     """The application a relative `next` URL to the authorization endpoint is for."""
@@ -29,4 +31,8 @@ def requested_application(next_url: str) -> Application | None:
 def app_named_on_sign_in(request: HttpRequest) -> dict[str, object]:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     application = requested_application(next_url)
-    return {"sign_in_to": application.name} if application else {}
+    if application is None:
+        return {}
+    # The page's forms (sign in, free a seat) redirect on to the application's callback.
+    allow_form_targets(request, application.redirect_uris.split())
+    return {"sign_in_to": application.name}

@@ -31,6 +31,7 @@ from sessions_seats import binding
 from sessions_seats.services import sign_out
 
 from . import services
+from .form_targets import allow_form_targets
 
 
 class SeatAuthorizationView(AuthorizationView):
@@ -47,6 +48,13 @@ class SeatAuthorizationView(AuthorizationView):
             )
         return super().dispatch(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The consent form (public clients) redirects to the application once answered.
+        application = kwargs.get("application")
+        if application is not None:
+            allow_form_targets(self.request, application.redirect_uris.split())
+        return super().get_context_data(**kwargs)
+
     def create_authorization_response(
         self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
     ) -> Any:
@@ -62,6 +70,13 @@ class SeatAuthorizationView(AuthorizationView):
 
 
 class SeatLogoutView(RPInitiatedLogoutView):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The confirmation form redirects to the application's post-logout URI once answered.
+        application = kwargs.get("application")
+        if application is not None:
+            allow_form_targets(self.request, application.post_logout_redirect_uris.split())
+        return super().get_context_data(**kwargs)
+
     def do_logout(
         self,
         application: Application | None = None,

@@ -81,8 +81,9 @@ TIME_ZONE = "UTC"
 AUTHENTICATION_BACKENDS = ["foundry_app.auth.PortalBackend"]
 LOGIN_URL = "oidc_authentication_init"
 LOGIN_REDIRECT_URL = "work"
-LOGIN_REDIRECT_URL_FAILURE = "signed_out"
-LOGOUT_REDIRECT_URL = "home"
+# mozilla-django-oidc uses these two as paths, not URL names.
+LOGIN_REDIRECT_URL_FAILURE = "/signed-out/"
+LOGOUT_REDIRECT_URL = "/"
 
 # --- OpenID Connect (mozilla-django-oidc) --------------------------------------------------
 OIDC_ISSUER = env("FOUNDRY_APP_ISSUER", default="http://127.0.0.1:8000/o").rstrip("/")

@@ -27,7 +27,7 @@ from accounts.tenancy import ACCOUNT_MANAGERS_GROUP, SUPPORT_GROUP
 from sessions_seats.models import Entitlement, LicensePackage
 from sessions_seats.selectors import capacity_of
 from sessions_seats.services import assign_entitlement
-from single_sign_on.services import Registered, issuer, register_application, renew_registration
+from single_sign_on.services import issuer, register_application, renew_registration
 
 DEMO_PASSWORD = "foundry-demo"
 
@@ -126,18 +126,25 @@ class Command(BaseCommand):
         return user
 
     def _register_example_app(self, base_url: str, env_file: Path) -> None:
-        uris = {
-            "redirect_uris": [f"{base_url}/oidc/callback/"],
-            "post_logout_redirect_uris": [f"{base_url}/"],
-            "backchannel_logout_uri": f"{base_url}/backchannel-logout/",
-        }
+        redirect_uris = [f"{base_url}/oidc/callback/"]
+        post_logout_uris = [f"{base_url}/"]
+        backchannel_uri = f"{base_url}/backchannel-logout/"
         existing = Application.objects.filter(name=EXAMPLE_APP_NAME).order_by("pk").first()
         try:
-            registered: Registered = (
-                renew_registration(existing, **uris)
-                if existing is not None
-                else register_application(EXAMPLE_APP_NAME, **uris)
-            )
+            if existing is not None:
+                registered = renew_registration(
+                    existing,
+                    redirect_uris,
+                    post_logout_redirect_uris=post_logout_uris,
+                    backchannel_logout_uri=backchannel_uri,
+                )
+            else:
+                registered = register_application(
+                    EXAMPLE_APP_NAME,
+                    redirect_uris,
+                    post_logout_redirect_uris=post_logout_uris,
+                    backchannel_logout_uri=backchannel_uri,
+                )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
         self._report("application", registered.application, existing is None)
