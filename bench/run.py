@@ -28,6 +28,8 @@ TARGETS = {
     "reap_vs_clearsessions_ratio": "<= 2.0",
     "reap_memory_ratio": "<= 1.5",
     "admin_seat_changelist_queries": "20 == 200",
+    "oidc_authorize_extra_queries": "<= 3",
+    "logout_fanout_seconds_1000x3": "<= 60, all 3000 delivered",
 }
 
 
@@ -63,6 +65,9 @@ def verdicts(figures: dict[str, object]) -> dict[str, bool]:
         "reap_memory_ratio": figures["reap_memory_ratio"] <= 1.5,
         "admin_seat_changelist_queries": figures["admin_seat_changelist_queries_20"]
         == figures["admin_seat_changelist_queries_200"],
+        "oidc_authorize_extra_queries": figures["oidc_authorize_extra_queries"] <= 3,
+        "logout_fanout_seconds_1000x3": figures["logout_fanout_seconds_1000x3"] <= 60
+        and figures["logout_fanout_delivered"] == 3000,
     }
 
 
@@ -76,7 +81,7 @@ def main() -> int:
     started = time.perf_counter()
     try:
         common.setup_django(database.url)
-        from bench import admin_queries, claims, reaping, requests_overhead
+        from bench import admin_queries, claims, logout_fanout, oidc, reaping, requests_overhead
 
         common.log(f"bench database: {database.vendor}; migrating")
         common.migrate()
@@ -88,6 +93,10 @@ def main() -> int:
         common.log("admin seat list queries at 20 and 200 seats")
         figures.update(admin_queries.measure())
         figures.update(reaping.measure(args.n, small, database.vendor))
+        common.log("authorization queries: seat view vs DOT's AuthorizationView")
+        figures.update(oidc.measure_authorize())
+        common.log("back-channel logout fan-out: 1,000 seats x 3 applications")
+        figures.update(logout_fanout.measure())
     finally:
         from django.db import connections
 
