@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
@@ -105,40 +105,50 @@ def renew_registration(
     return Registered(application, secret)
 
 
-def open_app_session(seat_session_id: int, application: Application) -> AppSession:
-    """The open app session of this application under this seat session, made if need be."""
-    now = timezone.now()
-    for _attempt in range(2):
-        updated = AppSession.objects.filter(
-            seat_session_id=seat_session_id, application=application, ended_at__isnull=True
+def open_app_session(seat_session_id: int, client_id: str) -> int | None:
+    """The id of the open app session of this application under this seat session, opened if
+    need be; None if no application has that client id.
+
+    One statement, an upsert on the one-open-per-pair index (`appsession_one_open_per_pair`):
+    it runs on every authorization, and two tabs of one browser may authorize at once, which
+    is why a read-then-insert would need a retry. The application is found by its client id in
+    the same statement, so the view does not load it again after the library did."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    meta = AppSession._meta
+    column = {name: meta.get_field(name).column for name in _APP_SESSION_COLUMNS}  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {meta.db_table}
+                ({column["seat_session"]}, {column["application"]},
+                 {column["created_at"]}, {column["last_seen_at"]})
+            SELECT %s, id, %s, %s FROM {Application._meta.db_table} WHERE client_id = %s
+            ON CONFLICT ({column["seat_session"]}, {column["application"]})
+                WHERE {column["ended_at"]} IS NULL
+            DO UPDATE SET {column["last_seen_at"]} = excluded.{column["last_seen_at"]}
+            RETURNING id
+            """,
+            [seat_session_id, now, now, client_id],
         )
-        app_session = updated.first()
-        if app_session is not None:
-            updated.update(last_seen_at=now)
-            return app_session
-        try:
-            with transaction.atomic():
-                return AppSession.objects.create(
-                    seat_session_id=seat_session_id,
-                    application=application,
-                    created_at=now,
-                    last_seen_at=now,
-                )
-        except IntegrityError:
-            # Another request of the same browser opened it first (appsession_one_open_per_pair).
-            continue
-    raise RuntimeError("the open app session kept disappearing")
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+_APP_SESSION_COLUMNS = ("seat_session", "application", "created_at", "last_seen_at", "ended_at")
 
 
 def link(
-    app_session: AppSession,
+    app_session_id: int,
     *,
     grant: Grant | None = None,
     access_token: AccessToken | None = None,
     refresh_token: RefreshToken | None = None,
 ) -> None:
     AppSessionCredential.objects.create(
-        app_session=app_session, grant=grant, access_token=access_token, refresh_token=refresh_token
+        app_session_id=app_session_id,
+        grant=grant,
+        access_token=access_token,
+        refresh_token=refresh_token,
     )
 
 

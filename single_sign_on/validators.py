@@ -59,7 +59,7 @@ class SeatBoundValidator(OAuth2Validator):
         if app_session_id is None:
             raise errors.AccessDeniedError(request=request)
         grant = super()._create_authorization_code(request, code, expires)
-        services.link(AppSession.objects.get(pk=app_session_id), grant=grant)
+        services.link(app_session_id, grant=grant)
         return grant
 
     def validate_code(
@@ -80,7 +80,7 @@ class SeatBoundValidator(OAuth2Validator):
     ) -> Any:
         app_session = _app_session_of(request)
         access_token = super()._create_access_token(expires, request, token, source_refresh_token)
-        services.link(app_session, access_token=access_token)
+        services.link(app_session.pk, access_token=access_token)
         return access_token
 
     def _create_refresh_token(
@@ -90,7 +90,7 @@ class SeatBoundValidator(OAuth2Validator):
         refresh_token = super()._create_refresh_token(
             request, refresh_token_code, access_token, previous_refresh_token
         )
-        services.link(app_session, refresh_token=refresh_token)
+        services.link(app_session.pk, refresh_token=refresh_token)
         return refresh_token
 
     def validate_refresh_token(

@@ -63,9 +63,10 @@ class SeatAuthorizationView(AuthorizationView):
             seat_session_id = binding.seat_session_id_of(request.session)
             if seat_session_id is None:
                 raise PermissionDenied
-            application = Application.objects.get(client_id=credentials["client_id"])
-            app_session = services.open_app_session(seat_session_id, application)
-            credentials = {**credentials, "app_session_id": app_session.pk}
+            app_session_id = services.open_app_session(seat_session_id, credentials["client_id"])
+            if app_session_id is None:
+                raise PermissionDenied
+            credentials = {**credentials, "app_session_id": app_session_id}
         return super().create_authorization_response(request, scopes, credentials, allow)
 
 
