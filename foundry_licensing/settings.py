@@ -352,6 +352,12 @@ BACKCHANNEL_LOGOUT_RETRY_BASE_SECONDS = env.int("BACKCHANNEL_LOGOUT_RETRY_BASE_S
 # so that a registered URI cannot make the portal reach its own network. Loopback is allowed
 # when DEBUG is on.
 BACKCHANNEL_LOGOUT_ALLOWED_HOSTS = env.list("BACKCHANNEL_LOGOUT_ALLOWED_HOSTS", default=[])
+# How often beat sends again the deliveries left open past their due time (never queued because
+# the broker was down, or lost with a worker), by the task
+# single_sign_on.tasks.resend_stalled_backchannel_logouts.
+BACKCHANNEL_LOGOUT_SWEEP_INTERVAL_SECONDS = env.int(
+    "BACKCHANNEL_LOGOUT_SWEEP_INTERVAL_SECONDS", default=60
+)
 
 # --- Celery ---------------------------------------------------------------------------------
 _broker_dir = VAR_DIR / "broker"
@@ -387,6 +393,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.notify_seat_wishes",
         "schedule": float(PORTAL_SEAT_WISH_INTERVAL_SECONDS),
         "options": {"expires": float(PORTAL_SEAT_WISH_INTERVAL_SECONDS)},
+    },
+    "resend-stalled-backchannel-logouts": {
+        "task": "single_sign_on.tasks.resend_stalled_backchannel_logouts",
+        "schedule": float(BACKCHANNEL_LOGOUT_SWEEP_INTERVAL_SECONDS),
+        "options": {"expires": float(BACKCHANNEL_LOGOUT_SWEEP_INTERVAL_SECONDS)},
     },
     # Mondays at 07:00 (CELERY_TIMEZONE): last week's refusals to account managers and the
     # company admins who opted in.

@@ -27,11 +27,12 @@ pids+=($!)
 "$BIN/python" manage.py runserver "127.0.0.1:$PORT" &
 pids+=($!)
 app_line=""
-if [ -f var/example-app.env ]; then
-  # Its settings (issuer, client id and secret) were written by `seed_demo --example-app`.
+# Its settings (issuer, client id and secret), written by `seed_demo --example-app`.
+EXAMPLE_APP_ENV=${EXAMPLE_APP_ENV:-var/example-app.env}
+if [ -f "$EXAMPLE_APP_ENV" ]; then
   (
     set -a
-    . var/example-app.env
+    . "$EXAMPLE_APP_ENV"
     set +a
     cd examples/foundry_app
     exec "$BIN/python" manage.py runserver "127.0.0.1:$APP_PORT"

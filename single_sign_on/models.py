@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -138,6 +139,14 @@ class AppSessionCredential(models.Model):
         return f"Credential of {self.app_session}"
 
 
+class BackchannelDeliveryQuerySet(models.QuerySet["BackchannelDelivery"]):
+    def due(self, at: datetime.datetime) -> BackchannelDeliveryQuerySet:
+        """Open deliveries whose next attempt was due by `at`: the one rule for "due", used by
+        an attempt (which does nothing before then) and by the sweep (with `at` set back by its
+        grace period, so that it only picks up what the normal path has evidently dropped)."""
+        return self.filter(status=BackchannelDelivery.Status.OPEN, next_attempt_at__lte=at)
+
+
 class BackchannelDelivery(models.Model):
     """A logout token owed to an application's back-channel logout URI, and its attempts.
 
@@ -167,12 +176,32 @@ class BackchannelDelivery(models.Model):
     failed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # When the next attempt may start: the insertion time (not `created_at`, which is the seat
+    # session's end and may lie far back), then pushed on by each attempt (`delivery.attempt`).
+    # Empty once settled. An open delivery left past it is a stalled one, which the sweep
+    # (`tasks.resend_stalled_backchannel_logouts`) queues again.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+
+    objects = BackchannelDeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "back-channel logout"
         verbose_name_plural = "back-channel logouts"
-        indexes = [models.Index(fields=["status", "created_at"], name="backchannel_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="backchannel_status_created"),
+            # What the sweep reads every minute: the open few among ever more settled rows.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="open"),
+                name="backchannel_open_next_attempt",
+            ),
+        ]
         constraints = [
+            # An open delivery without a due time would never be swept.
+            models.CheckConstraint(
+                condition=~Q(status="open") | Q(next_attempt_at__isnull=False),
+                name="backchannel_open_has_next_attempt",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(status="open", delivered_at__isnull=True, failed_at__isnull=True)
@@ -180,7 +209,7 @@ class BackchannelDelivery(models.Model):
                     | Q(status="failed", delivered_at__isnull=True, failed_at__isnull=False)
                 ),
                 name="backchannel_status_matches_times",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,12 +4,14 @@ Superusers change and delete applications (registered with `manage.py register_a
 the secret once); support reads them (view permissions, support migration 0009). App sessions are
 history: read-only for everyone, within the companies the staff member sees. So are back-channel
 logouts, failures first, for support (migration 0010) and superusers: an application that was not
-told of a logout may still show the person as signed in.
+told of a logout may still show the person as signed in. An open one shows when its next attempt
+is due; one long overdue was stalled, and the sweep sends it again.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_value
 from django.db import models
 from django.db.models import Case, IntegerField, Model, Value, When
 from django.http import HttpRequest
@@ -109,6 +111,7 @@ class BackchannelDeliveryAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.Mod
         "created_at",
         "attempts",
         "last_attempt_at",
+        "next_attempt",
         "last_error",
     ]
     list_filter = ["status", "application"]
@@ -135,6 +138,7 @@ class BackchannelDeliveryAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.Mod
         "created_at",
         "attempts",
         "last_attempt_at",
+        "next_attempt",
         "last_error",
         "delivered_at",
         "failed_at",
@@ -143,6 +147,15 @@ class BackchannelDeliveryAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.Mod
     @admin.display(description="user")
     def user(self, obj: BackchannelDelivery) -> str:
         return str(obj.app_session.seat_session.seat.user)
+
+    @admin.display(description="next attempt due", ordering="next_attempt_at", empty_value="—")
+    def next_attempt(self, obj: BackchannelDelivery) -> str | None:
+        # Only an open delivery has one; one long past tells support that it is stalled, and
+        # that the sweep will send it again. Formatted here: the change page shows what a
+        # method returns as it is, unlike a field.
+        if obj.status != BackchannelDelivery.Status.OPEN or obj.next_attempt_at is None:
+            return None
+        return str(display_for_value(obj.next_attempt_at, ""))
 
     def _in_scope(self, request: HttpRequest, obj: Model | None) -> bool:
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()

@@ -167,26 +167,46 @@ def test_make_runs_its_commands_in_the_development_profile():
     assert result.stdout.strip() == "DJANGO_DEBUG=True", result.stderr
 
 
-def test_make_run_starts_the_server_worker_and_beat_in_the_development_profile(tmp_path):
-    # Stand-ins for the three programs: each writes what it was started with, then stays a
-    # moment, so all three have written before the script stops them.
+def _stand_ins(folder) -> None:
+    """Stand-ins for the programs: each writes what it was started with, then stays a moment,
+    so all have written before the script stops them."""
     for program in ("python", "celery"):
-        stand_in = tmp_path / program
+        stand_in = folder / program
         stand_in.write_text(
-            f'#!/bin/sh\necho "{program} $DJANGO_DEBUG" >> "{tmp_path}/started"\nsleep 1\n'
+            f'#!/bin/sh\necho "{program} $DJANGO_DEBUG ${{FOUNDRY_APP_CLIENT_ID:-}}"'
+            f' >> "{folder}/started"\nsleep 1\n'
         )
         stand_in.chmod(0o755)
 
+
+def _run_dev(folder, **env: str) -> list[str]:
     subprocess.run(
         ["bash", "scripts/run-dev.sh"],
         cwd=ROOT,
-        env={**without_debug_env(), "BIN": str(tmp_path), "PORT": "0"},
+        env={**without_debug_env(), "BIN": str(folder), "PORT": "0", **env},
         capture_output=True,
         timeout=60,
     )
+    return sorted(line.strip() for line in (folder / "started").read_text().splitlines())
 
-    started = sorted((tmp_path / "started").read_text().splitlines())
+
+def test_make_run_starts_the_server_worker_and_beat_in_the_development_profile(tmp_path):
+    _stand_ins(tmp_path)
+
+    started = _run_dev(tmp_path, EXAMPLE_APP_ENV=str(tmp_path / "not-registered.env"))
+
     assert started == ["celery True", "celery True", "python True"]  # worker, beat, server
+
+
+def test_make_run_starts_the_example_app_with_the_settings_seed_demo_wrote(tmp_path):
+    _stand_ins(tmp_path)
+    env_file = tmp_path / "example-app.env"
+    env_file.write_text("FOUNDRY_APP_CLIENT_ID=demo-client\n")
+
+    started = _run_dev(tmp_path, EXAMPLE_APP_ENV=str(env_file))
+
+    # worker, beat, the portal (without the app's settings) and the example application
+    assert started == ["celery True", "celery True", "python True", "python True demo-client"]
 
 
 def test_make_run_on_another_port_links_emails_and_tokens_to_that_port(tmp_path):

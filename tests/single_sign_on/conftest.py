@@ -20,6 +20,8 @@ from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 from requests.structures import CaseInsensitiveDict
 
 from single_sign_on.services import Registered, register_application
@@ -201,29 +203,38 @@ def backchannel(db, settings, monkeypatch):
 
     settings.DEBUG = True
     settings.PORTAL_BASE_URL = "http://testserver"
-    scheduled: list[tuple[int, int]] = []
+    backchannel = Backchannel([])
 
     def apply_async(args: tuple[int], countdown: int | None = None, **kwargs: Any) -> None:
+        if backchannel.broker_down:
+            raise OperationalError("Error 111 connecting to the broker. Connection refused.")
         if countdown is None:
             tasks.deliver_backchannel_logout.apply(args=args)
         else:
-            scheduled.append((args[0], countdown))
+            backchannel.scheduled.append((args[0], countdown))
 
     monkeypatch.setattr(tasks.deliver_backchannel_logout, "apply_async", apply_async)
-    return Backchannel(scheduled)
+    return backchannel
 
 
 @dataclass
 class Backchannel:
     scheduled: list[tuple[int, int]]
+    # While True, queueing raises as kombu does when the broker cannot be reached.
+    broker_down: bool = False
 
     def run_scheduled(self) -> list[int]:
-        """Run the retries queued so far, in order; their countdowns."""
+        """Run the retries queued so far, in order, as if each countdown had passed; their
+        countdowns."""
         from single_sign_on import tasks
+        from single_sign_on.models import BackchannelDelivery
 
         countdowns = []
         while self.scheduled:
             delivery_id, countdown = self.scheduled.pop(0)
             countdowns.append(countdown)
+            BackchannelDelivery.objects.filter(pk=delivery_id).update(
+                next_attempt_at=timezone.now()
+            )
             tasks.deliver_backchannel_logout.apply(args=(delivery_id,))
         return countdowns
