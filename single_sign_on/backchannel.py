@@ -78,6 +78,35 @@ def end_app_sessions(
     return delivery_ids
 
 
+# An ending's app sessions are ended by the receiver right after the ending commits; one still
+# open this long after its seat session ended was left behind.
+ORPHANED_AFTER = datetime.timedelta(seconds=60)
+
+
+def end_orphaned_app_sessions(now: datetime.datetime | None = None, *, limit: int = 1000) -> int:
+    """End the app sessions still open under seat sessions that ended, and owe their logouts.
+
+    The receiver runs after the ending commits, in a transaction of its own: a crash in between
+    would leave those app sessions open, their tokens already refused (the validator checks the
+    seat session) but the applications never told. The sweep finds them here; the number of
+    logouts owed (app sessions of applications without a back-channel URI end silently)."""
+    now = now or timezone.now()
+    rows = (
+        AppSession.objects.filter(
+            ended_at__isnull=True, seat_session__ended_at__lt=now - ORPHANED_AFTER
+        )
+        .order_by("seat_session__ended_at", "pk")
+        .values_list("seat_session_id", "seat_session__ended_at")[:limit]
+    )
+    by_end: dict[datetime.datetime, list[int]] = {}
+    for seat_session_id, ended_at in rows:
+        by_end.setdefault(ended_at, []).append(seat_session_id)
+    owed = 0
+    for ended_at, seat_session_ids in by_end.items():
+        owed += len(end_app_sessions(seat_session_ids, ended_at))
+    return owed
+
+
 def _revoke_tokens(app_session_ids: list[int], at: datetime.datetime) -> None:
     """The access tokens expire and the refresh tokens are revoked now.
 

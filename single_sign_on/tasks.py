@@ -26,8 +26,14 @@ def deliver_backchannel_logout(delivery_id: int) -> str:
 
 @shared_task(name="single_sign_on.tasks.resend_stalled_backchannel_logouts")
 def resend_stalled_backchannel_logouts() -> int:
-    """Beat runs this every BACKCHANNEL_LOGOUT_SWEEP_INTERVAL_SECONDS; see
-    `delivery.requeue_stalled`."""
+    """Beat runs this every BACKCHANNEL_LOGOUT_SWEEP_INTERVAL_SECONDS: first the logouts never
+    recorded (`backchannel.end_orphaned_app_sessions`, queued as they commit), then those never
+    sent (`delivery.requeue_stalled`)."""
+    from .backchannel import end_orphaned_app_sessions  # it imports this module's task
+
+    owed = end_orphaned_app_sessions()
+    if owed:
+        logger.warning("Recorded %d back-channel logouts left behind by an ending", owed)
     requeued = delivery.requeue_stalled(
         lambda delivery_id: deliver_backchannel_logout.apply_async(args=(delivery_id,))
     )
