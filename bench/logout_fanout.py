@@ -159,6 +159,9 @@ def receiver(tally: Tally, cert_file: Path, key_file: Path) -> Iterator[int]:
     """The receiver running on 127.0.0.1; its port."""
 
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as the application servers in front of real receivers do.
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             tally.record(parse_qs(self.rfile.read(length).decode()))

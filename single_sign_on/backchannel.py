@@ -100,7 +100,8 @@ def end_orphaned_app_sessions(now: datetime.datetime | None = None, *, limit: in
     )
     by_end: dict[datetime.datetime, list[int]] = {}
     for seat_session_id, ended_at in rows:
-        by_end.setdefault(ended_at, []).append(seat_session_id)
+        if ended_at is not None:  # always, by the filter; mypy cannot know
+            by_end.setdefault(ended_at, []).append(seat_session_id)
     owed = 0
     for ended_at, seat_session_ids in by_end.items():
         owed += len(end_app_sessions(seat_session_ids, ended_at))

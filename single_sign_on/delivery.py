@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 Status = BackchannelDelivery.Status
 DELIVERED_STATUSES = {200, 204}  # Back-Channel Logout 1.0, section 2.8
+# Connections kept alive per (checked address, port, host name), shared by a worker's threads.
+# maxsize: a worker's threads may all be sending to one application at once.
+_POOLS = urllib3.PoolManager(num_pools=64, maxsize=16, retries=False, cert_reqs="CERT_REQUIRED")
 # What `attempt` answers when another run holds the delivery or its backoff has not passed.
 NOT_DUE = "not due"
 # A retry is sent with a countdown that the worker's clock measures: one running a little ahead
@@ -245,37 +248,29 @@ def post_logout_token(uri: str, token: str) -> int:
         connect=settings.BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS,
         read=settings.BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS,
     )
-    pool: urllib3.HTTPConnectionPool
-    if parts.scheme == "https":
-        # Connect to the checked address; name the registered host for SNI and the certificate.
-        pool = urllib3.HTTPSConnectionPool(
-            address,
-            port,
-            timeout=timeout,
-            retries=False,
-            cert_reqs="CERT_REQUIRED",
-            assert_hostname=host,
-            server_hostname=host,
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+    # Connect to the checked address; for https, name the registered host for SNI and the
+    # certificate. The pool is kept per (address, host): an ending of many seats owes each
+    # application many tokens, sent over kept-alive connections instead of a TLS handshake each.
+    tls = {"assert_hostname": host, "server_hostname": host} if parts.scheme == "https" else {}
+    pool = _POOLS.connection_from_host(address, port, parts.scheme, pool_kwargs=tls)
     host_header = f"[{host}]" if ":" in host else host
     if parts.port:
         host_header += f":{parts.port}"
-    with pool:
-        response = pool.urlopen(
-            "POST",
-            (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-            body=urlencode({"logout_token": token}),
-            headers={
-                "Host": host_header,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cache-Control": "no-store",
-            },
-            redirect=False,
-            assert_same_host=False,
-            preload_content=True,
-        )
+    response = pool.urlopen(
+        "POST",
+        (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+        body=urlencode({"logout_token": token}),
+        headers={
+            "Host": host_header,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cache-Control": "no-store",
+        },
+        timeout=timeout,
+        retries=False,
+        redirect=False,
+        assert_same_host=False,
+        preload_content=True,
+    )
     return response.status
 
 
