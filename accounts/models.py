@@ -42,6 +42,9 @@ class Company(models.Model):
         help_text="Minutes without activity before a seat is freed. Empty: the site default.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Its open seats, kept by the database itself (the license engine's triggers on its seats), so
+    # a sign-in checks capacity without counting. Never written by application code.
+    seats_in_use = models.IntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -63,10 +66,25 @@ class Company(models.Model):
                     f"and {IDLE_TIMEOUT_MAX_MINUTES} minutes."
                 ),
             ),
+            models.CheckConstraint(
+                condition=models.Q(seats_in_use__gte=0), name="company_seats_in_use_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The counter belongs to the database: a save from an instance loaded earlier (a form,
+        # a script) must not write back the figure it read then.
+        updating = not self._state.adding and not kwargs.get("force_insert")
+        if updating and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "seats_in_use"
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.account_manager is not None and not self.account_manager.is_staff:

@@ -89,6 +89,9 @@ def _force_logout(
             Seat.objects.open()
             .select_related("user", "company")
             .filter(pk__in=[seat.pk for seat in seats])
+            # Companies' rows are locked in id order by every release of several companies'
+            # seats (`releases`), so two of them never wait for each other.
+            .order_by("company_id", "pk")
         ):
             ended = seat_services.end_seats([seat.pk], EndReason.FORCED, now=now, ended_by=actor)
             if not ended.seats:

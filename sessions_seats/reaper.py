@@ -7,6 +7,9 @@ Three kinds, in this order:
 - `expired`: open sessions whose Django session is gone (deleted, or past its expiry date);
 - `idle`:    open sessions inactive for longer than their company's idle timeout.
 
+Before them it checks every company's seat counter against its open seats and corrects drift
+(`seat_counts.reconcile_seat_counts`), reported with the rest.
+
 Candidates are read in keyset-paginated batches of ids and each batch ends in its own short
 transaction, so memory stays flat and sign-ins wait at most one batch for a lock. Two reapers may
 run at once: `end_sessions` skips rows the other holds, and the keyset cursor still moves on.
@@ -19,16 +22,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company
 
 from . import django_sessions
 from .models import EndReason, Entitlement, Seat, SeatSession
+from .releases import end_sessions, end_surplus_seats
+from .seat_counts import Correction, reconcile_seat_counts
 from .selectors import capacity_expression, past_idle_deadline
-from .services import end_sessions, end_surplus_seats
 
 
 @dataclass
@@ -37,6 +40,7 @@ class ReapReport:
 
     sessions: dict[str, int] = field(default_factory=dict)
     seats_released: int = 0
+    counters_corrected: list[Correction] = field(default_factory=list)
 
     @property
     def total_sessions(self) -> int:
@@ -44,10 +48,16 @@ class ReapReport:
 
     def __str__(self) -> str:
         parts = ", ".join(f"{count} {kind}" for kind, count in self.sessions.items() if count)
-        return (
+        text = (
             f"Ended {self.total_sessions} seat sessions ({parts or 'none'}); "
             f"released {self.seats_released} seats."
         )
+        if self.counters_corrected:
+            fixed = ", ".join(
+                f"company {c.company_id} {c.was} -> {c.now}" for c in self.counters_corrected
+            )
+            text += f" Corrected seat counters: {fixed}."
+        return text
 
 
 def reap_idle_seats(
@@ -57,7 +67,8 @@ def reap_idle_seats(
 ) -> ReapReport:
     now = now or timezone.now()
     batch_size = batch_size or settings.SEAT_REAPER_BATCH_SIZE
-    report = ReapReport()
+    # First: the surplus below is decided on the counters, which must not end a seat for drift.
+    report = ReapReport(counters_corrected=reconcile_seat_counts())
     for reason, batches in (
         (EndReason.LICENSE, _batches(_unlicensed(now), batch_size)),
         (EndReason.EXPIRED, _expired_batches(now, batch_size)),
@@ -90,21 +101,10 @@ def _end_surplus(now: datetime.datetime, batch_size: int, report: ReapReport) ->
 
 
 def _over_capacity(now: datetime.datetime) -> list[int]:
-    in_use = (
-        Seat.objects.open()
-        .filter(company=OuterRef("pk"))
-        .order_by()
-        .values("company")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
     return list(
         Company.objects.filter(is_active=True)
-        .annotate(
-            in_use=Coalesce(Subquery(in_use), 0),
-            capacity_now=capacity_expression(timezone.localdate(now)),
-        )
-        .filter(in_use__gt=F("capacity_now"))
+        .annotate(capacity_now=capacity_expression(timezone.localdate(now)))
+        .filter(seats_in_use__gt=F("capacity_now"))
         .values_list("pk", flat=True)
     )
 

@@ -41,10 +41,9 @@ class SeatActivity(TypedDict):
 
 
 class CompanyUsage(TypedDict):
-    """What `with_usage` adds to Company rows."""
+    """What `with_usage` adds to Company rows (which carry `seats_in_use` themselves)."""
 
     capacity: int
-    seats_in_use: int
     denials_30d: int
 
 
@@ -97,7 +96,12 @@ def capacity_expression(on: datetime.date | None = None) -> Coalesce:
 
 
 def seats_in_use(company: Company) -> int:
-    return Seat.objects.open().filter(company=company).count()
+    """The company's open seats now, as capacity checks count them: the counter the database
+    keeps on its row (`Company.seats_in_use`), read in constant time. A claim reads the same
+    column with the company's lock (`services._claim_locked`); reports that need the seats
+    themselves use `Seat.objects.open()`, and `seat_counts.reconcile_seat_counts` checks that
+    both agree."""
+    return Company.objects.filter(pk=company.pk).values_list("seats_in_use", flat=True).get()
 
 
 def idle_timeout_of(company: Company) -> int:
@@ -185,11 +189,10 @@ def with_activity(seats: QuerySet[Seat]) -> QuerySet[SeatWithActivity]:
 def with_usage(
     companies: QuerySet[Company], now: datetime.datetime | None = None
 ) -> QuerySet[CompanyWithUsage]:
-    """Companies with `capacity` (today), `seats_in_use` and `denials_30d`."""
+    """Companies with `capacity` (today) and `denials_30d`, beside their own `seats_in_use`."""
     now = now or timezone.now()
     return companies.annotate(
         capacity=capacity_expression(timezone.localdate(now)),
-        seats_in_use=_count(Seat.objects.open().filter(company=OuterRef("pk")), "company"),
         denials_30d=_count(
             LoginDenial.objects.filter(company=OuterRef("pk"), at__gte=now - DENIALS_WINDOW),
             "company",

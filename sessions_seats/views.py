@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -23,7 +24,7 @@ from accounts.http import signed_in_user
 from accounts.models import User
 
 from . import services
-from .explanations import logged_out_message
+from .explanations import deactivation_notice, logged_out_message
 from .forms import EmailAuthenticationForm
 
 
@@ -84,7 +85,13 @@ class SeatLoginView(_LoginViewBase):
 
     def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
         user = form.get_user()
-        refusal = services.sign_in(self.request, user)
+        try:
+            refusal = services.sign_in(self.request, user)
+        except services.AccountDeactivated:
+            # Deactivated after the password was checked: said as the form says it before.
+            deactivated = User.objects.select_related("deactivated_by").get(pk=user.pk)
+            form.add_error(None, ValidationError(deactivation_notice(deactivated), code="inactive"))
+            return self.form_invalid(form)
         if refusal is not None:
             return self.refused(form, user, refusal)
         return redirect(self.get_success_url())
