@@ -12,7 +12,7 @@ export FOUNDRY_APP_DATABASE_URL ?= sqlite:///$(CURDIR)/var/example-app.sqlite3
 # its own production-like environment.
 export DJANGO_DEBUG ?= True
 
-.PHONY: run test lint format migrate demo reap clean help bench
+.PHONY: run test lint format migrate demo reap clean help bench screenshots
 
 help:
 	@echo "make run [PORT=8000]  set up, load demo data, start web + Celery worker + beat,"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint             ruff, import-linter (dependency direction), mypy, migrations check"
 	@echo "make format           ruff format and fix"
 	@echo "make bench [N=100000] benchmarks against Django baselines (last line: JSON)"
+	@echo "make screenshots      every portal page at phone and laptop size, in test-artifacts/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,11 @@ run: demo
 
 test: $(VENV)/.dev-deps
 	$(BIN)/pytest
+
+# Every portal page as each role sees it, at 390x844 and 1280x800 (Chromium), saved as PNGs under
+# test-artifacts/screenshots/ (emptied first).
+screenshots: $(VENV)/.dev-deps
+	FOUNDRY_SCREENSHOTS=1 $(BIN)/pytest tests/browser/test_screenshots.py -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .

@@ -97,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Shared by the sign-in page and the portal's forms; `common` is not an app.
+            "libraries": {"form_fields": "common.form_fields"},
         },
     },
 ]
@@ -412,6 +414,17 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's defaults give the "django" logger a console handler of its own (with DEBUG on),
+    # beside the root's: every line printed twice. Its records reach the root's console instead.
+    "loggers": {"django": {"handlers": ["mail_admins"], "propagate": True}},
 }

@@ -1,5 +1,5 @@
-"""Shared fixtures. Tests marked `postgres` or `redis` skip without those services, or fail
-when FOUNDRY_REQUIRE_SERVICES=1 (CI sets it on the run that provides them)."""
+"""Shared fixtures. Tests marked `postgres`, `redis` or `browser` skip without PostgreSQL, Redis
+or Chromium, or fail when FOUNDRY_REQUIRE_SERVICES=1 (CI sets it on the run that provides them)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,16 @@ def _missing_service(item: pytest.Item) -> str | None:
         return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if item.get_closest_marker("redis") and not _redis_reachable():
         return "needs Redis: set CELERY_BROKER_URL=redis://... to a running server"
+    if item.get_closest_marker("browser") and not _chromium_found():
+        return (
+            f"needs Chromium: none at {CHROMIUM}; install it (apt-get install chromium) "
+            "or set CHROMIUM_PATH"
+        )
     return None
+
+
+def _chromium_found() -> bool:
+    return os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

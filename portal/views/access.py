@@ -25,7 +25,8 @@ def company_admin_required(view: Callable[..., R]) -> Callable[..., R]:
     @wraps(view)
     def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> R:
         if not request.user.is_company_admin:
-            raise PermissionDenied("Only company admins can manage users.")
+            # Shown on the 403 page: it guards Users and Roles and the license pages alike.
+            raise PermissionDenied("Only company admins can open this page.")
         return view(request, *args, **kwargs)
 
     return wrapper

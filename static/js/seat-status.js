@@ -11,6 +11,15 @@
     return m + ":" + (r < 10 ? "0" : "") + r;
   }
 
+  // "2 minutes", "1 minute 5 seconds", "10 seconds": the clock as a screen reader should say it.
+  function durationWords(seconds) {
+    var s = Math.max(0, Math.ceil(seconds));
+    var m = Math.floor(s / 60), r = s % 60, words = [];
+    if (m) words.push(m + (m === 1 ? " minute" : " minutes"));
+    if (r || !m) words.push(r + (r === 1 ? " second" : " seconds"));
+    return words.join(" ");
+  }
+
   // Counts down locally from the server's "seconds left", which avoids trusting this computer's
   // clock: every second (and at once on start) onTick gets the seconds left, negative when past.
   function Countdown(onTick) {
@@ -38,10 +47,18 @@
   // figure. Tabs tell each other through localStorage, so "Stay signed in" in one closes all.
   function idleWarning(dialog) {
     var clock = dialog.querySelector("[data-idle-countdown]");
+    var announcer = dialog.querySelector("[data-idle-announce]");
     var csrf = dialog.getAttribute("data-csrf");
     var STAY_KEY = "foundry:stayed-signed-in";
-    var warnFor = 120, signingOut = false;
+    // The clock changes every second, which a screen reader must not read out each time: the live
+    // region speaks when the dialog opens and as the time left passes these marks.
+    var ANNOUNCE_AT = [60, 30, 10];
+    var warnFor = 120, signingOut = false, marksLeft = [];
     var countdown = Countdown(tick);
+
+    function announce(text) {
+      if (announcer) announcer.textContent = text;
+    }
 
     function leaveFor(url) {
       signingOut = true;
@@ -64,14 +81,31 @@
     }
 
     function close() {
-      if (dialog.open) dialog.close();
+      if (!dialog.open) return;
+      dialog.close();
+      announce("");
+    }
+
+    function open(left) {
+      dialog.showModal();
+      marksLeft = ANNOUNCE_AT.filter(function (mark) { return mark < Math.ceil(left); });
+      announce("You will be signed out of this browser in " + durationWords(left) +
+               " because it has been idle. Choose Stay signed in to keep your license.");
+    }
+
+    // Past several marks at once (a sleeping laptop wakes up): only the last one is worth saying.
+    function announceMarks(left) {
+      var passed = null;
+      while (marksLeft.length && Math.ceil(left) <= marksLeft[0]) passed = marksLeft.shift();
+      if (passed !== null) announce(durationWords(passed) + " left before you are signed out.");
     }
 
     function tick(left) {
       if (signingOut) return;
       if (left > warnFor) { close(); return; }
       clock.textContent = formatClock(left);
-      if (!dialog.open) dialog.showModal();
+      if (!dialog.open) open(left);
+      else announceMarks(left);
       if (left <= 0) {
         signingOut = true;
         post(dialog.getAttribute("data-sign-out-url")).then(function (status) {

@@ -33,15 +33,15 @@ EXPECTED_STATUSES = {400, 401, 403, 429}
 
 def expected_console_error(message: ConsoleMessage) -> bool:
     """Only a failed load of a page or a poll with an expected status; never a static file (a
-    missing or refused stylesheet or script is a bug), a 5xx, or anything the policy blocked."""
+    missing or refused stylesheet or script is a bug), a 5xx, anything the policy blocked, or a
+    missing favicon."""
     failed = FAILED_LOAD.match(message.text)
     if failed is None:
         return False
     status, path = int(failed.group(1)), urlsplit(message.location.get("url", "")).path
     if path.startswith("/" + settings.STATIC_URL.lstrip("/")):
         return False
-    # Chromium asks for a favicon the portal does not have.
-    return status in EXPECTED_STATUSES or (status == 404 and path == "/favicon.ico")
+    return status in EXPECTED_STATUSES
 
 
 class BrowserErrors:
