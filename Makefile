@@ -20,7 +20,7 @@ help:
 	@echo "make test             run the whole test suite"
 	@echo "make lint             ruff, import-linter (dependency direction), mypy, migrations check"
 	@echo "make format           ruff format and fix"
-	@echo "make bench [N=100000] benchmarks against Django baselines (last line: JSON)"
+	@echo "make bench [N=100000] [STORM=1] benchmarks against Django baselines (last line: JSON)"
 	@echo "make screenshots      every portal page at phone and laptop size, in test-artifacts/"
 
 $(BIN)/python:
@@ -76,5 +76,7 @@ clean:
 # Works in a throwaway database. `make bench N=10000` for a smaller reap size.
 N ?= 100000
 ROUNDS ?= 300
+# The login storm runs by default on PostgreSQL only; STORM=1 forces it on, STORM=0 off.
+STORM ?=
 bench: $(VENV)/.run-deps
-	$(BIN)/python bench/run.py --n $(N) --rounds $(ROUNDS)
+	$(BIN)/python bench/run.py --n $(N) --rounds $(ROUNDS) $(if $(STORM),$(if $(filter 0,$(STORM)),--no-storm,--storm))

@@ -1,9 +1,22 @@
-"""Reaping N idle seat sessions vs Django's `clearsessions` deleting N expired sessions, and the
-reaper's peak memory at two sizes.
+"""Reaping N idle seat sessions against the floor of the same row changes, the reaper's peak memory
+at two sizes, and how long a sign-in waits for a company the reaper is releasing seats of.
 
-Each measured run is a child process of its own (`run.py --child reap|clearsessions`), so its peak
-RSS is its own and not the seeding's; Django is set up and the connection opened before the
-baseline is read, so what grows is what the work itself needs.
+- `reap_vs_update_floor_ratio`: the reaper against plain `QuerySet.update()` / `.delete()`
+  statements making the same changes to another N idle sessions (end the sessions, release their
+  seats, delete their Django sessions), in the same run. Nothing can do those writes faster: it is
+  what keeping history costs.
+- `reap_vs_clearsessions_ratio`: against Django's `clearsessions` deleting N expired sessions, for
+  reference (a DELETE of rows nothing refers to).
+- `reap_sign_in_wait_ms_max`: while the reaper runs, a probe takes the company row lock a sign-in
+  takes first (`services._claim`), on the company the reaper is working on, again and again; the
+  longest wait is what a sign-in joining a seat of a batch waits at most.
+
+Each measured run is a child process of its own (`run.py --child reap|floor|clearsessions`), so
+its peak RSS is its own and not the seeding's; Django is set up and the connection opened before
+the baseline is read, so what grows is what the work itself needs. On PostgreSQL every child starts
+after a VACUUM ANALYZE, so no run pays for the dead rows of the one before.
+
+`python bench/run.py --only reap --n 100000` runs these figures alone.
 """
 
 from __future__ import annotations
@@ -24,6 +37,8 @@ from .common import BENCH_DB_ENV, log, make_company, make_users, password_hash
 
 USERS_PER_COMPANY = 1000
 CHUNK = 5000
+# The slug prefix of the companies the floor child works on.
+FLOOR_COMPANIES_ENV = "FOUNDRY_BENCH_FLOOR_COMPANIES"
 
 
 class RssSampler:
@@ -149,31 +164,126 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
+def vacuum_analyze() -> None:
+    """Dead row versions of the previous run cleared, statistics fresh: each child starts alike."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+class CompanyLockProbe:
+    """Takes, in a thread with its own connection, the company row lock a claim takes first, on
+    the company the reaper is working on, and records each wait.
+
+    The reaper goes through sessions in id order and the bench seeds company after company, so the
+    companies are visited in id order too: the probe stays on one until its seats are all released
+    (the counter, read with the lock), then moves to the next. A short pause between tries keeps it
+    from competing with the reaper for the two cores.
+    """
+
+    def __init__(self, company_ids: list[int], pause: float = 0.002) -> None:
+        self.company_ids = company_ids
+        self.pause = pause
+        self.waits: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from django.db import connection, transaction
+
+        try:
+            position = 0
+            while position < len(self.company_ids) and not self._stop.is_set():
+                with transaction.atomic(), connection.cursor() as cursor:
+                    start = time.perf_counter()
+                    cursor.execute(
+                        "SELECT seats_in_use FROM accounts_company WHERE id = %s FOR NO KEY UPDATE",
+                        [self.company_ids[position]],
+                    )
+                    (in_use,) = cursor.fetchone()
+                    self.waits.append(time.perf_counter() - start)
+                if in_use == 0:
+                    position += 1
+                else:
+                    time.sleep(self.pause)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> CompanyLockProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.waits, default=0.0) * 1000
+
+
 # --- Children ----------------------------------------------------------------------------------
 
 
 def child_reap() -> dict[str, float]:
     from django.db import connection
 
+    from accounts.models import Company
     from sessions_seats import reaper
     from sessions_seats.models import SeatSession
 
     # Set up, connected and with the models' code paths warm before the baseline is read.
     open_before = SeatSession.objects.filter(ended_at__isnull=True).count()
+    companies = list(
+        Company.objects.filter(seats_in_use__gt=0).order_by("pk").values_list("pk", flat=True)
+    )
+    probing = connection.vendor == "postgresql"
     connection.ensure_connection()
     gc.collect()
-    with RssSampler() as rss:
+    probe = CompanyLockProbe(companies if probing else [])
+    with RssSampler() as rss, probe:
         start = time.perf_counter()
         report = reaper.reap_idle_seats()
         seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
         "rss_growth_mb": rss.growth_mb,
+        "lock_wait_ms_max": probe.max_ms if probing else None,
+        "lock_probes": len(probe.waits),
         "ended": report.total_sessions,
         "idle": report.sessions.get("idle", 0),
         "seats_released": report.seats_released,
         "open_before": open_before,
     }
+
+
+def child_floor() -> dict[str, float]:
+    """The reaper's row changes for every open seat session, as plain whole-set statements: the
+    sessions end, their seats are released, their Django sessions are deleted. No batches, no
+    locks, no checks: what the schema's writes cost, with the seat counter's triggers."""
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+    from django.utils import timezone
+
+    from sessions_seats.models import EndReason, Seat, SeatSession
+
+    # Only the companies seeded for it: other parts of the run leave seats of their own open.
+    seeded = os.environ[FLOOR_COMPANIES_ENV]
+    open_sessions = SeatSession.objects.filter(
+        ended_at__isnull=True, seat__company__slug__startswith=seeded
+    )
+    before = open_sessions.count()
+    now = timezone.now()
+    start = time.perf_counter()
+    with transaction.atomic():
+        Session.objects.filter(session_key__in=open_sessions.values("session_key")).delete()
+        ended = open_sessions.update(ended_at=now, end_reason=EndReason.IDLE)
+        released = Seat.objects.filter(
+            released_at__isnull=True, company__slug__startswith=seeded
+        ).update(released_at=now, release_reason=EndReason.IDLE)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "ended": ended, "released": released, "open_before": before}
 
 
 def child_clearsessions() -> dict[str, float]:
@@ -189,15 +299,15 @@ def child_clearsessions() -> dict[str, float]:
     return {"seconds": seconds, "deleted": before - expired.count()}
 
 
-CHILDREN = {"reap": child_reap, "clearsessions": child_clearsessions}
+CHILDREN = {"reap": child_reap, "floor": child_floor, "clearsessions": child_clearsessions}
 
 
-def run_child(kind: str) -> dict[str, float]:
+def run_child(kind: str, **env: str) -> dict[str, float]:
     """Run one measurement in a fresh interpreter on the bench database; its JSON result."""
     run_py = Path(__file__).resolve().parent / "run.py"
     result = subprocess.run(
         [sys.executable, str(run_py), "--child", kind],
-        env={**os.environ, BENCH_DB_ENV: os.environ[BENCH_DB_ENV]},
+        env={**os.environ, BENCH_DB_ENV: os.environ[BENCH_DB_ENV], **env},
         capture_output=True,
         text=True,
         check=False,
@@ -207,50 +317,74 @@ def run_child(kind: str) -> dict[str, float]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def measure(n: int, small: int, vendor: str) -> dict[str, object]:
-    """Reap `small` then `n` idle sessions (a child each), then clearsessions on `n` expired."""
-    from django.contrib.sessions.models import Session
-
+def _reap(size: int, tag: str, vendor: str) -> dict[str, float]:
     from sessions_seats.models import Seat, SeatSession
+
+    log(f"reaper at {size:,} idle sessions")
+    seed_idle_sessions(size, tag)  # companies "bench-<tag>-<k>"
+    if vendor == "postgresql":
+        vacuum_analyze()
+    run = run_child("reap")
+    seeded = f"bench-{tag}-"
+    left = SeatSession.objects.filter(
+        ended_at__isnull=True, seat__company__slug__startswith=seeded
+    ).count()
+    open_seats = Seat.objects.filter(
+        released_at__isnull=True, company__slug__startswith=seeded
+    ).count()
+    wait = run["lock_wait_ms_max"]
+    log(
+        f"  ended {run['ended']:,} in {run['seconds']:.2f} s, peak RSS "
+        f"+{run['rss_growth_mb']:.1f} MB; left open: {left} sessions, {open_seats} seats"
+        + (f"; sign-in lock wait max {wait:.1f} ms ({run['lock_probes']} probes)" if wait else "")
+    )
+    if run["idle"] != size or left or open_seats:
+        raise RuntimeError(f"the reaper left work undone at {size}: {run}")
+    return run
+
+
+def _floor(n: int, vendor: str) -> dict[str, float]:
+    log(f"floor: the same row changes as plain update()/delete() at {n:,} idle sessions")
+    seed_idle_sessions(n, f"f{n}")
+    if vendor == "postgresql":
+        vacuum_analyze()
+    floor = run_child("floor", **{FLOOR_COMPANIES_ENV: f"bench-f{n}-"})
+    log(f"  ended {floor['ended']:,}, released {floor['released']:,} in {floor['seconds']:.2f} s")
+    if floor["ended"] != n or floor["released"] != n:
+        raise RuntimeError(f"the floor changed other rows than the {n} seeded: {floor}")
+    return floor
+
+
+def measure(n: int, small: int, vendor: str) -> dict[str, object]:
+    """Reap `small` idle sessions, then the floor at `n`, then reap `n` (a child each), then
+    clearsessions on `n` expired. The floor runs before the big reap, so the reaper works on the
+    larger tables: the comparison does not favour it."""
+    from django.contrib.sessions.models import Session
 
     from .common import size_label
 
-    runs: dict[int, dict[str, float]] = {}
-    for size in (small, n):
-        log(f"reaper at {size:,} idle sessions")
-        seed_idle_sessions(size, f"r{size}")  # companies "bench-r<size>-<k>"
-        if vendor == "postgresql":
-            analyze()
-        runs[size] = run_child("reap")
-        seeded = f"bench-r{size}-"
-        left = SeatSession.objects.filter(
-            ended_at__isnull=True, seat__company__slug__startswith=seeded
-        ).count()
-        open_seats = Seat.objects.filter(
-            released_at__isnull=True, company__slug__startswith=seeded
-        ).count()
-        log(
-            f"  ended {runs[size]['ended']:,} in {runs[size]['seconds']:.2f} s, peak RSS "
-            f"+{runs[size]['rss_growth_mb']:.1f} MB; left open: {left} sessions, {open_seats} seats"
-        )
-        if runs[size]["idle"] != size or left or open_seats:
-            raise RuntimeError(f"the reaper left work undone at {size}: {runs[size]}")
+    little = _reap(small, f"r{small}", vendor)
+    floor = _floor(n, vendor)
+    big = _reap(n, f"r{n}", vendor)
 
     log(f"clearsessions at {n:,} expired sessions")
     Session.objects.all().delete()
     seed_expired_sessions(n)
     if vendor == "postgresql":
-        analyze()
+        vacuum_analyze()
     clear = run_child("clearsessions")
     log(f"  deleted {clear['deleted']:,} in {clear['seconds']:.2f} s")
     if clear["deleted"] != n:
         raise RuntimeError(f"clearsessions deleted {clear['deleted']} of {n}")
 
-    big, little = runs[n], runs[small]
+    wait = big["lock_wait_ms_max"]
     return {
         "reap_seconds": round(big["seconds"], 3),
+        "update_floor_seconds": round(floor["seconds"], 3),
+        "reap_vs_update_floor_ratio": round(big["seconds"] / floor["seconds"], 2),
         "clearsessions_seconds": round(clear["seconds"], 3),
         "reap_vs_clearsessions_ratio": round(big["seconds"] / clear["seconds"], 2),
+        "reap_sign_in_wait_ms_max": None if wait is None else round(wait, 1),
         f"reap_peak_memory_mb_{size_label(small)}": round(little["rss_growth_mb"], 2),
         f"reap_peak_memory_mb_{size_label(n)}": round(big["rss_growth_mb"], 2),
         "reap_memory_ratio": round(

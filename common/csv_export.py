@@ -1,7 +1,7 @@
 """CSV downloads: one writer, one guard against spreadsheet formulas, one time convention.
 
-Times are ISO 8601 with their UTC offset, in the site's time zone, so a cell reads the same in
-any spreadsheet and still names the instant exactly.
+Times are ISO 8601 with their UTC offset, in the site's time zone unless the caller names another,
+so a cell reads the same in any spreadsheet and still names the instant exactly.
 
 Every field is quoted. Text (names, reasons, user agents: typed by people) is defused: a
 spreadsheet runs a cell that starts like a formula, and one that splits a field on `;`, `|`, tabs
@@ -36,11 +36,11 @@ def defuse_formulas(text: str) -> str:
     return _TRIGGER_AT_CELL_START.sub("'", text)
 
 
-def csv_cell(value: object) -> str:
+def csv_cell(value: object, time_zone: datetime.tzinfo | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).isoformat(timespec="seconds")
+        return timezone.localtime(value, time_zone).isoformat(timespec="seconds")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
@@ -55,12 +55,18 @@ class _Echo:
         return value
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    """CSV lines, header first, each ending in CRLF, for a streaming response or a file."""
+def csv_lines(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    time_zone: datetime.tzinfo | None = None,
+) -> Iterator[str]:
+    """CSV lines, header first, each ending in CRLF, for a streaming response or a file; times
+    in `time_zone` (None: the current one)."""
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow([csv_cell(value) for value in row])
+        yield writer.writerow([csv_cell(value, time_zone) for value in row])
 
 
 def csv_download(lines: Iterable[str], filename: str) -> StreamingHttpResponse:

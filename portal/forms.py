@@ -5,6 +5,8 @@ from django import forms
 from accounts.models import User, normalize_email
 from sessions_seats.forced_logout import UNSAVED_WORK_ACKNOWLEDGEMENT, UNSAVED_WORK_NOT_ACKNOWLEDGED
 
+from .selectors import UserFilter
+
 
 class ProofForm(forms.Form):
     """The refusal page's signed token; checked by the service, not here."""
@@ -16,7 +18,10 @@ class PickHolderForm(ProofForm):
     seat = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class FreeSeatForm(PickHolderForm):
+class SignOutForm(forms.Form):
+    """Why someone is signed out, and that their unsaved work may be lost: asked before a company
+    admin signs anyone out (docs/DESIGN.md rule 8), from the refusal page or Users and Roles."""
+
     reason = forms.CharField(
         label="Reason",
         max_length=500,
@@ -36,8 +41,15 @@ class FreeSeatForm(PickHolderForm):
         return reason
 
 
+class FreeSeatForm(PickHolderForm, SignOutForm):
+    pass
+
+
 class UserSearchForm(forms.Form):
     q = forms.CharField(label="Search by name or email", required=False, max_length=100)
+    show = forms.ChoiceField(
+        label="Show", required=False, choices=[("", "Everyone"), *UserFilter.choices]
+    )
 
 
 class AddUserForm(forms.Form):

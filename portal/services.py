@@ -187,6 +187,21 @@ def reactivate_user(*, actor: User, user: User) -> User:
     return user
 
 
+SIGN_YOURSELF_OUT = "To sign yourself out, use My sessions or Log out."
+
+
+def sign_out_user(*, actor: User, user: User, reason: str) -> list[ForcedLogout]:
+    """Sign one of the company's people out of every device, for a reason, as a forced logout
+    (reason `forced`, audited with the admin as actor: docs/DESIGN.md rule 8). The account stays
+    active: they may sign in again. An empty list: they had signed out meanwhile."""
+    _check_admin_of(actor, user)
+    if user.pk == actor.pk:
+        # Ending the session this request runs in would break the request; My sessions and Log
+        # out end one's own devices properly.
+        raise ValidationError(SIGN_YOURSELF_OUT)
+    return force_logout(actor=actor, seats=Seat.objects.open().filter(user=user), reason=reason)
+
+
 # --- My sessions --------------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ portal_patterns = [
     path("security/users/<int:user_id>/deactivate/", users.user_deactivate, name="user_deactivate"),
     path("security/users/<int:user_id>/reactivate/", users.user_reactivate, name="user_reactivate"),
     path("security/users/<int:user_id>/invite/", users.user_invite, name="user_invite"),
+    path("security/users/<int:user_id>/sign-out/", users.user_sign_out, name="user_sign_out"),
     # My sessions.
     path("my/sessions/", sessions.my_sessions, name="my_sessions"),
     path(

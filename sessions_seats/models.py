@@ -109,7 +109,10 @@ class SeatQuerySet(models.QuerySet["Seat"]):
 class Seat(models.Model):
     """One person holding one of their company's concurrent licenses, however many devices."""
 
-    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="seats")
+    # No index of its own: the indexes below all lead with company_id (migration 0011).
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="seats", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seats"
     )
@@ -183,6 +186,7 @@ class SeatSession(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # `seatsession_ended_by` below: only the rows where it is set
         help_text="The person who ended it, when someone forced it (support or a company admin).",
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -198,6 +202,13 @@ class SeatSession(models.Model):
                 fields=["last_activity"],
                 condition=Q(ended_at__isnull=True),
                 name="seatsession_open_by_activity",
+            ),
+            # Deleting a user looks sessions up by who forced them out; only those have it set,
+            # so the reaper's endings (ended_by empty) write no entry here.
+            models.Index(
+                fields=["ended_by"],
+                condition=Q(ended_by__isnull=False),
+                name="seatsession_ended_by",
             ),
         ]
         constraints = [

@@ -12,7 +12,10 @@ Before them it checks every company's seat counter against its open seats and co
 
 Candidates are read in keyset-paginated batches of ids and each batch ends in its own short
 transaction, so memory stays flat and sign-ins wait at most one batch for a lock. Two reapers may
-run at once: `end_sessions` skips rows the other holds, and the keyset cursor still moves on.
+run at once: the ending skips rows the other holds, and the keyset cursor still moves on.
+
+On PostgreSQL a batch is a few set-based statements (`reaper_sql.end_batch`); elsewhere it is
+`releases.end_sessions`, the ending every other path uses. Both make the same changes.
 """
 
 from __future__ import annotations
@@ -22,14 +25,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company
 
-from . import django_sessions
+from . import django_sessions, reaper_sql
 from .models import EndReason, Entitlement, Seat, SeatSession
-from .releases import end_sessions, end_surplus_seats
+from .releases import Ended, end_sessions, end_surplus_seats
 from .seat_counts import Correction, reconcile_seat_counts
 from .selectors import capacity_expression, past_idle_deadline
 
@@ -69,6 +73,7 @@ def reap_idle_seats(
     batch_size = batch_size or settings.SEAT_REAPER_BATCH_SIZE
     # First: the surplus below is decided on the counters, which must not end a seat for drift.
     report = ReapReport(counters_corrected=reconcile_seat_counts())
+    end_batch = _end_batch_function()
     for reason, batches in (
         (EndReason.LICENSE, _batches(_unlicensed(now), batch_size)),
         (EndReason.EXPIRED, _expired_batches(now, batch_size)),
@@ -76,7 +81,7 @@ def reap_idle_seats(
     ):
         ended_here = 0
         for ids in batches:
-            ended = end_sessions(ids, reason, now=now)
+            ended = end_batch(ids, reason, now)
             ended_here += ended.sessions
             report.seats_released += ended.seats
             if progress and ended.sessions:
@@ -85,6 +90,12 @@ def reap_idle_seats(
             ended_here += _end_surplus(now, batch_size, report)
         report.sessions[str(reason)] = ended_here
     return report
+
+
+def _end_batch_function() -> Callable[[list[int], str, datetime.datetime], Ended]:
+    if connection.vendor == "postgresql":
+        return reaper_sql.end_batch
+    return lambda ids, reason, now: end_sessions(ids, reason, now=now)
 
 
 def _end_surplus(now: datetime.datetime, batch_size: int, report: ReapReport) -> int:

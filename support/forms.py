@@ -39,16 +39,30 @@ class ForceLogoutForm(forms.Form):
         label="When",
     )
     delay_minutes = forms.IntegerField(
+        # Required with the countdown only: `clean` checks it then (static/js/force-logout.js
+        # shows the field only then, and the page works without it).
+        required=False,
         min_value=1,
         max_value=60,
         initial=default_warning_minutes,
         label="Minutes of warning",
-        help_text="Only used when warning first.",
+        help_text="Required when warning first; not used when signing out now.",
     )
     acknowledge = forms.BooleanField(
         label=UNSAVED_WORK_ACKNOWLEDGEMENT,
         error_messages={"required": UNSAVED_WORK_NOT_ACKNOWLEDGED},
     )
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or self.cleaned_data
+        if cleaned.get("when") == WARN:
+            if cleaned.get("delay_minutes") is None and "delay_minutes" not in self.errors:
+                self.add_error("delay_minutes", "Say how many minutes of warning they get.")
+        else:
+            # Signing out now uses no minutes: whatever the field holds must not stop it.
+            self.errors.pop("delay_minutes", None)
+            cleaned["delay_minutes"] = None
+        return cleaned
 
     @property
     def warn_first(self) -> bool:

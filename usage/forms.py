@@ -82,8 +82,13 @@ class PeriodForm(forms.Form):
         return self.cleaned_data["start"], self.cleaned_data["end"]
 
 
+NEWEST_FIRST = "newest"
+OLDEST_FIRST = "oldest"
+
+
 class LedgerFilterForm(PeriodForm):
-    """The ledger's filters: a period, one of the company's people, some kinds of events."""
+    """The ledger's filters: a period, one of the company's people, some kinds of events, and the
+    order (newest first unless the URL says otherwise)."""
 
     user = forms.ModelChoiceField(
         label="Person", queryset=User.objects.none(), required=False, empty_label="Everyone"
@@ -94,6 +99,12 @@ class LedgerFilterForm(PeriodForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="None ticked: every kind.",
+    )
+    order = forms.ChoiceField(
+        label="Order",
+        choices=[(NEWEST_FIRST, "Newest first"), (OLDEST_FIRST, "Oldest first")],
+        required=False,
+        error_messages={"invalid_choice": "Choose newest first or oldest first."},
     )
 
     def __init__(
@@ -112,4 +123,5 @@ class LedgerFilterForm(PeriodForm):
             "end": data["end"],
             "user": data.get("user"),
             "kinds": data.get("kind") or None,
+            "newest_first": data.get("order") != OLDEST_FIRST,
         }

@@ -4,13 +4,13 @@ who may see which company, then calls these. The report's JSON download is built
 the same UsagePage as the page (`usage_data`), so the two cannot disagree.
 
 The number of queries of a page is fixed: the report and the simulator aggregate or stream, and the
-ledger page reads only as far as the page it shows.
+ledger page counts per kind and reads only from the nearer end as far as the page it shows.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 from django import forms
@@ -25,14 +25,15 @@ from sessions_seats.models import LicensePackage
 
 from .charts import Series, bar_chart_svg, line_chart_svg
 from .forms import DEFAULT_DAYS  # noqa: F401  (the pages' default period, read by tests)
-from .ledger import LedgerEvent, ledger, ledger_csv_lines
+from .ledger import LedgerEvent, ledger, ledger_count, ledger_csv_lines, ledger_time_zone
 from .recommendation import Suggestion, capacity_phrase, recommendation, suggested_purchase
 from .report import HourOfWeek, UsageReport, usage_report
 from .simulator import Simulation, simulate
 
 LEDGER_PER_PAGE = 50
-# A ledger page reads every event before it (the streams have no cheap offset), so pages stop
-# here: 10,000 events is more than anyone pages through; the CSV has the rest.
+# A ledger page reads every event between it and the nearer end of the ledger (the streams have
+# no cheap offset), so only the first and the last this many pages are shown: 10,000 events from
+# either end is more than anyone pages through; the CSV has the rest.
 LEDGER_MAX_PAGE = 200
 
 
@@ -260,18 +261,34 @@ def invalid_period_json_response(form: forms.Form) -> JsonResponse:
 @dataclass(frozen=True)
 class LedgerPage:
     events: list[LedgerEvent]
-    number: int
-    has_next: bool
+    number: int  # the page shown
     per_page: int
-    # Past LEDGER_MAX_PAGE: nothing was read; the page says so and the view answers 404.
+    total: int  # events matching the filters, on every page
+    newest_first: bool
+    time_zone: datetime.tzinfo
+    # The page asked for: past the last page, the last page is shown and says so.
+    asked: int = 1
+    # Too far from both ends to read (see LEDGER_MAX_PAGE): nothing was read, the view answers 404.
     beyond_reach: bool = False
-    # The last page there is, with events after it: the page points to narrower filters or the CSV.
-    truncated: bool = False
+    # Fewer events than the period holds because of the person or kind filters.
+    narrowed: bool = False
     max_page: int = LEDGER_MAX_PAGE
 
     @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def past_last(self) -> bool:
+        return self.asked > self.number and self.total > 0
+
+    @property
     def has_previous(self) -> bool:
-        return 1 < self.number <= self.max_page
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.page_count
 
     @property
     def first_index(self) -> int:
@@ -281,48 +298,108 @@ class LedgerPage:
     def last_index(self) -> int:
         return self.first_index + len(self.events) - 1
 
+    @property
+    def total_label(self) -> str:
+        """ "1,234 entries", "1 entry"."""
+        return f"{self.total:,} {'entry' if self.total == 1 else 'entries'}"
+
+    @property
+    def time_zone_name(self) -> str:
+        return str(self.time_zone)
+
+    @property
+    def links(self) -> list[int | None]:
+        """The page numbers to link to, None where an ellipsis stands for the pages left out."""
+        return page_links(self.number, self.page_count, max_page=self.max_page)
+
+
+def within_reach(number: int, page_count: int, max_page: int) -> bool:
+    """Whether a page is among the first or last `max_page` pages, which are read from the end
+    they are nearer to."""
+    return min(number - 1, page_count - number) < max_page
+
+
+def page_links(
+    current: int, page_count: int, *, around: int = 2, max_page: int = LEDGER_MAX_PAGE
+) -> list[int | None]:
+    """The first and last pages, and `around` pages either side of the current one; None for a
+    run of pages left out. A single page left out is shown rather than an ellipsis."""
+    wanted = {1, page_count, *range(current - around, current + around + 1)}
+    numbers = sorted(
+        n for n in wanted if 1 <= n <= page_count and within_reach(n, page_count, max_page)
+    )
+    links: list[int | None] = []
+    before = 0
+    for n in numbers:
+        if before and n - before == 2 and within_reach(n - 1, page_count, max_page):
+            links.append(n - 1)
+        elif before and n - before >= 2:
+            links.append(None)
+        links.append(n)
+        before = n
+    return links
+
+
+# Page numbers longer than this are past the last page of any ledger; they are never parsed.
+_PAGE_DIGITS = 9
+
 
 def page_number(value: str | None) -> int:
-    """The page asked for: anything but a positive whole number is the first page; any number past
-    LEDGER_MAX_PAGE is LEDGER_MAX_PAGE + 1, "beyond reach", so a number of any length is safe."""
+    """The page asked for: anything but a positive whole number is the first page; a number of
+    any length is safe (a page past the last one shows the last one)."""
     text = (value or "").strip()
     if not text.isdecimal():
         return 1
-    if len(text.lstrip("0")) > len(str(LEDGER_MAX_PAGE)):
-        return LEDGER_MAX_PAGE + 1  # checked before int(): too many digits is an error there
-    return min(max(1, int(text)), LEDGER_MAX_PAGE + 1)
+    if len(text.lstrip("0")) > _PAGE_DIGITS:
+        return 10**_PAGE_DIGITS
+    return max(1, int(text))
 
 
 def ledger_page(
-    company: Company, *, filters: dict, number: int, per_page: int = LEDGER_PER_PAGE
+    company: Company, *, filters: dict, number: int, per_page: int | None = None
 ) -> LedgerPage:
-    """One page of the company's ledger, oldest first.
+    """One page of the company's ledger, in the order the filters ask for (newest first unless
+    they say otherwise).
 
-    The ledger is a time-ordered merge of streams, so there is no cheap total: a page reads the
-    events up to its own end (and one more, to know whether there is a next page), never the
-    whole period.
+    The ledger is a time-ordered merge of streams: the total is counted per kind, and a page is
+    read from whichever end of the ledger it is nearer to, never the whole period. Pages further
+    than LEDGER_MAX_PAGE from both ends are not read at all: the CSV has them.
     """
-    if number > LEDGER_MAX_PAGE:
-        return LedgerPage([], number, False, per_page, True, max_page=LEDGER_MAX_PAGE)
-    events = ledger(company, **filters)
-    offset = (number - 1) * per_page
-    window = list(islice(events, offset, offset + per_page + 1))
-    more = len(window) > per_page
-    last = number == LEDGER_MAX_PAGE
-    return LedgerPage(
-        window[:per_page],
-        number,
-        more and not last,
-        per_page,
-        truncated=more and last,
+    per_page = per_page or LEDGER_PER_PAGE
+    newest_first = filters.get("newest_first", False)
+    total = ledger_count(company, **filters)
+    page = LedgerPage(
+        [],
+        number=number,
+        per_page=per_page,
+        total=total,
+        newest_first=newest_first,
+        time_zone=ledger_time_zone(company),
+        asked=number,
+        narrowed=bool(filters.get("user") or filters.get("kinds")),
         max_page=LEDGER_MAX_PAGE,
     )
+    page = replace(page, number=min(number, page.page_count))
+    if not within_reach(page.number, page.page_count, LEDGER_MAX_PAGE):
+        return replace(page, beyond_reach=True)
+    first = (page.number - 1) * per_page
+    stop = min(first + per_page, total)
+    if total - stop < first:
+        # Nearer the other end: read the ledger the other way round, up to this page.
+        backwards = {**filters, "newest_first": not newest_first}
+        from_end = ledger(company, **backwards, limit=total - first)
+        events = list(islice(from_end, total - stop, total - first))
+        events.reverse()
+    else:
+        events = list(islice(ledger(company, **filters, limit=stop), first, stop))
+    return replace(page, events=events)
 
 
 def ledger_csv_response(company: Company, *, filters: dict) -> StreamingHttpResponse:
-    """The whole filtered ledger as CSV, streamed row by row."""
+    """The whole filtered ledger as CSV, streamed row by row, in the order the page shows."""
     name = f"seat-ledger-{company.slug}-{filters['start']:%Y%m%d}-{filters['end']:%Y%m%d}.csv"
-    return csv_download(ledger_csv_lines(ledger(company, **filters)), name)
+    lines = ledger_csv_lines(ledger(company, **filters), time_zone=ledger_time_zone(company))
+    return csv_download(lines, name)
 
 
 def invalid_filters_response(form: forms.Form) -> HttpResponse:

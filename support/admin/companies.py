@@ -23,6 +23,7 @@ from sessions_seats.services import assign_entitlement
 
 from .scoping import CompanyScopedMixin, staff_user
 from .seats import EntitlementInline
+from .times import NamesTimeZoneMixin
 from .usage import CompanyUsageAdminMixin
 
 if TYPE_CHECKING:
@@ -51,7 +52,9 @@ class CompanyEmailDomainInline(CompanyScopedMixin, admin.TabularInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
+class CompanyAdmin(
+    NamesTimeZoneMixin, CompanyUsageAdminMixin, CompanyScopedMixin, admin.ModelAdmin
+):
     company_path = ""
     list_display = [
         "name",

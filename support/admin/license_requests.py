@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import ClassVar
 
 from django import forms
@@ -22,7 +23,8 @@ from license_requests.models import LicenseRequest
 from license_requests.permissions import may_decide, may_fulfil
 from sessions_seats.models import LicensePackage
 
-from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
+from .scoping import CompanyListFilter, CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
+from .times import NamesTimeZoneMixin, in_zone
 
 
 class RequestStatusFilter(SimpleListFilter):
@@ -93,7 +95,9 @@ class DeclineForm(forms.Form):
 
 
 @admin.register(LicenseRequest)
-class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class LicenseRequestAdmin(
+    NamesTimeZoneMixin, CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     """Read-only rows: a request changes only through its two answers."""
 
     list_display = [
@@ -101,11 +105,11 @@ class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdm
         "wanted",
         "requested_by",
         "status",
-        "created_at",
-        "updated_at",
+        "created_column",
+        "updated_column",
         "merged_count",
     ]
-    list_filter = [RequestStatusFilter, ("company", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [RequestStatusFilter, ("company", CompanyListFilter)]
     search_fields = ["company__name", "requested_by__email", "requested_by__full_name", "note"]
     list_select_related = ["company", "package", "requested_by"]
     date_hierarchy = "created_at"
@@ -127,6 +131,14 @@ class LicenseRequestAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdm
         "usage_link",
     )
     readonly_fields = fields
+
+    @admin.display(description=in_zone("created at"), ordering="created_at")
+    def created_column(self, license_request: LicenseRequest) -> datetime.datetime:
+        return license_request.created_at
+
+    @admin.display(description=in_zone("updated at"), ordering="updated_at")
+    def updated_column(self, license_request: LicenseRequest) -> datetime.datetime:
+        return license_request.updated_at
 
     @admin.display(description="wanted")
     def wanted(self, license_request: LicenseRequest) -> str:

@@ -78,6 +78,16 @@ class CompanyScopedMixin(_AdminBase):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class CompanyListFilter(admin.RelatedOnlyFieldListFilter):
+    """The companies of the rows listed, without the empty choice Django adds where the company
+    may be missing: it is labelled only "-", which reads as a stray mark. Users without a company
+    are staff, whom the "staff status" filter already picks out."""
+
+    @property
+    def include_empty_choice(self) -> bool:
+        return False
+
+
 class ReadOnlyAdminMixin:
     """History and audit: nobody adds, changes or deletes rows here, superusers included."""
 

@@ -9,16 +9,15 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.filters import SimpleListFilter
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from accounts.models import User
+from accounts.models import Company, User
 from accounts.tenancy import companies_visible_to, scope_to_companies
 from common.text import plural
 from sessions_seats import forced_logout, selectors, warned_logout
@@ -34,7 +33,8 @@ from sessions_seats.models import (
 from sessions_seats.services import assign_entitlement
 
 from ..forms import ForceLogoutForm
-from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
+from .scoping import CompanyListFilter, CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
+from .times import NamesTimeZoneMixin, in_zone, time_with_zone
 
 if TYPE_CHECKING:
     from sessions_seats.selectors import SeatWithActivity, SeatWithOpenSessions
@@ -109,25 +109,36 @@ class SeatSessionInline(CompanyScopedMixin, ReadOnlyAdminMixin, admin.TabularInl
     readonly_fields = fields
 
 
+def with_company_capacity(seats: QuerySet[Seat]) -> QuerySet[Seat]:
+    """Seats with `company_capacity`, their company's capacity today, from the one capacity rule
+    (`selectors.capacity_expression`) as a correlated subquery: no query per row."""
+    capacity = (
+        Company.objects.filter(pk=OuterRef("company_id"))
+        .annotate(capacity=selectors.capacity_expression())
+        .values("capacity")[:1]
+    )
+    return seats.annotate(company_capacity=Subquery(capacity))
+
+
 @admin.register(Seat)
-class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SeatAdmin(NamesTimeZoneMixin, CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who holds a seat right now, how idle they are, and the force-logout action.
 
     Read-only: seats change only through the license engine's forced_logout.
     """
 
     list_display = [
-        "company",
+        "company_column",
         "holder",
         "devices_column",
-        "claimed_at",
+        "claimed_column",
         "activity_column",
         "latest_device",
     ]
     list_display_links = ["holder"]
     list_filter = [
         SeatStatusFilter,
-        ("company", admin.RelatedOnlyFieldListFilter),
+        ("company", CompanyListFilter),
         IdleFilter,
         "release_reason",
     ]
@@ -147,9 +158,30 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SeatWithActivity]:
-        return selectors.with_activity(super().get_queryset(request))
+        return selectors.with_activity(with_company_capacity(super().get_queryset(request)))
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        columns = list(super().get_list_display(request))
+        if self.has_force_logout_permission(request):
+            columns.append("force_logout_link")
+        return columns
 
     # --- columns --------------------------------------------------------------------------------
+
+    @admin.display(description="company", ordering="company__name")
+    def company_column(self, seat: Seat) -> str:
+        # The counter on the company's row is what sign-ins are checked against (rule 3);
+        # `company_capacity` comes from get_queryset.
+        return format_html(
+            "{}<br><small>{} of {} seats</small>",
+            seat.company.name,
+            seat.company.seats_in_use,
+            cast(Any, seat).company_capacity,
+        )
+
+    @admin.display(description=in_zone("signed in since"), ordering="claimed_at")
+    def claimed_column(self, seat: Seat) -> datetime.datetime:
+        return seat.claimed_at
 
     @admin.display(description="user", ordering="user__full_name")
     def holder(self, seat: Seat) -> str:
@@ -165,7 +197,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             return f"released ({seat.get_release_reason_display().lower()})"
         text = format_idle(seat.last_active_at)
         if seat.logout_scheduled_at:
-            at = date_format(timezone.localtime(seat.logout_scheduled_at), "TIME_FORMAT")
+            at = time_with_zone(seat.logout_scheduled_at)
             return format_html("{}<br><strong>sign-out scheduled at {}</strong>", text, at)
         return text
 
@@ -178,6 +210,18 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             seat.latest_ip or "—",
             seat.latest_user_agent or "",
             describe_user_agent(seat.latest_user_agent or ""),
+        )
+
+    @admin.display(description="sign out")
+    def force_logout_link(self, seat: Seat) -> str:
+        # Only a GET to the confirmation page: nothing changes until its form is posted to the
+        # action, with its CSRF token, reason and acknowledgement.
+        if seat.released_at is not None:
+            return ""
+        return format_html(
+            '<a href="{}?seat={}" class="force-logout-row-link">Force logout…</a>',
+            reverse("admin:sessions_seats_seat_force_logout"),
+            seat.pk,
         )
 
     # --- force logout -------------------------------------------------------------------------
@@ -206,13 +250,19 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def force_logout_view(self, request: HttpRequest) -> HttpResponse:
-        """The same confirmation for the open seats of one user (?user=) or company (?company=),
-        reached from their change pages. It only shows the page; the form posts to the action."""
+        """The same confirmation for one seat (?seat=, from its row in the seat list), or the open
+        seats of one user (?user=) or company (?company=), reached from their change pages. It
+        only shows the page; the form posts to the action."""
         if not self.has_force_logout_permission(request):
             raise PermissionDenied
         # Seat.objects makes the admin's rows a SeatQuerySet; ModelAdmin only promises a QuerySet.
         seats = cast(SeatQuerySet, self.get_queryset(request)).open()
-        if user_id := request.GET.get("user"):
+        if seat_id := request.GET.get("seat"):
+            # Out of the staff member's companies: not found, as on its change page.
+            seat = get_object_or_404(self.get_queryset(request), pk=_int_or_404(seat_id))
+            seats = seats.filter(pk=seat.pk)
+            back = reverse("admin:sessions_seats_seat_changelist")
+        elif user_id := request.GET.get("user"):
             people = scope_to_companies(User.objects.all(), staff_user(request), "company")
             user = get_object_or_404(people, pk=_int_or_404(user_id))
             seats = seats.filter(user=user)
@@ -259,7 +309,7 @@ class SeatAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             except warned_logout.SchedulingUnavailable as error:
                 self.message_user(request, str(error), messages.ERROR)
                 return
-            at = date_format(timezone.localtime(scheduled.at), "TIME_FORMAT")
+            at = time_with_zone(scheduled.at)
             for seat in seats:
                 if seat.pk in scheduled.seat_ids:
                     self.log_change(
@@ -338,7 +388,7 @@ class EntitlementInline(CompanyScopedMixin, admin.TabularInline):
 @admin.register(Entitlement)
 class EntitlementAdmin(CompanyScopedMixin, admin.ModelAdmin):
     list_display = ["company", "package", "quantity", "starts_on", "ends_on", "assigned_by"]
-    list_filter = ["package", ("company", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["package", ("company", CompanyListFilter)]
     search_fields = ["company__name"]
     list_select_related = ["company", "package", "assigned_by"]
     autocomplete_fields = ["company"]
@@ -352,12 +402,41 @@ class EntitlementAdmin(CompanyScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(LoginDenial)
-class LoginDenialAdmin(CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "user", "company", "reason", "capacity", "seats_in_use"]
-    list_filter = ["reason", ("company", admin.RelatedOnlyFieldListFilter)]
+class LoginDenialAdmin(
+    NamesTimeZoneMixin, CompanyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
+    """Refused sign-ins, with the capacity and the seats in use they were refused under."""
+
+    list_display = [
+        "at_column",
+        "user_column",
+        "company",
+        "reason",
+        "capacity_column",
+        "seats_in_use_column",
+    ]
+    list_filter = ["reason", ("company", CompanyListFilter)]
     search_fields = ["user__email", "user__full_name", "company__name"]
     list_select_related = ["user", "company"]
     date_hierarchy = "at"
+
+    @admin.display(description=in_zone("refused at"), ordering="at")
+    def at_column(self, denial: LoginDenial) -> datetime.datetime:
+        return denial.at
+
+    @admin.display(description="user", ordering="user__email")
+    def user_column(self, denial: LoginDenial) -> str:
+        return format_html(
+            "{}<br><small>{}</small>", denial.user.get_full_name(), denial.user.email
+        )
+
+    @admin.display(description="capacity then", ordering="capacity")
+    def capacity_column(self, denial: LoginDenial) -> int:
+        return denial.capacity
+
+    @admin.display(description="seats in use then", ordering="seats_in_use")
+    def seats_in_use_column(self, denial: LoginDenial) -> int:
+        return denial.seats_in_use
 
 
 @admin.register(LicensePackage)

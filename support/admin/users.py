@@ -6,22 +6,27 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import Field, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts import services as account_services
 from accounts.models import AccountChange, User
-from sessions_seats import forced_logout, selectors
+from common.links import public_site
+from common.text import plural
+from sessions_seats import email_limits, forced_logout, selectors
 from sessions_seats.devices import format_idle
 from sessions_seats.models import ForcedLogout, Seat
 
-from .scoping import CompanyScopedMixin, staff_user
+from .scoping import CompanyListFilter, CompanyScopedMixin, staff_user
+from .times import NamesTimeZoneMixin
 
 
 class UserAddForm(UserCreationForm):
@@ -31,14 +36,14 @@ class UserAddForm(UserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
+class UserAdmin(NamesTimeZoneMixin, CompanyScopedMixin, DjangoUserAdmin):
     add_form = UserAddForm
     ordering = ["email"]
     list_display = ["email", "full_name", "company", "role", "is_staff", "is_active"]
-    list_filter = ["is_staff", "is_active", "role", ("company", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["is_staff", "is_active", "role", ("company", CompanyListFilter)]
     search_fields = ["email", "full_name", "company__name"]
     list_select_related = ["company"]
-    readonly_fields = ["license_seat", "deactivation"]
+    readonly_fields = ["license_seat", "deactivation", "password_hidden"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "company", "role", "license_seat"]}),
@@ -66,6 +71,26 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
             },
         )
     ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> list[Any]:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None or request.user.is_superuser:
+            return fieldsets
+        # Only superusers set passwords (Django's own block and form); the hash tells anyone else
+        # nothing they need, so others see a note and the reset email instead.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "password_hidden" if field == "password" else field
+                        for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
 
     def formfield_for_dbfield(
         self, db_field: Field, request: HttpRequest, **kwargs
@@ -114,8 +139,70 @@ class UserAdmin(CompanyScopedMixin, DjangoUserAdmin):
         url = None
         if request.user.has_perm(forced_logout.FORCE_LOGOUT_PERMISSION):
             url = f"{reverse('admin:sessions_seats_seat_force_logout')}?user={object_id}"
-        extra_context = {**(extra_context or {}), "force_logout_url": url}
+        extra_context = {
+            **(extra_context or {}),
+            "force_logout_url": url,
+            "send_password_reset_url": reverse(
+                "admin:accounts_user_send_password_reset", args=[object_id]
+            ),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self) -> list:
+        send = self.admin_site.admin_view(self.send_password_reset_view)
+        return [
+            path(
+                "<path:object_id>/send-password-reset/",
+                send,
+                name="accounts_user_send_password_reset",
+            ),
+            *super().get_urls(),
+        ]
+
+    def send_password_reset_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Email the user Django's reset link, as "Forgot your password?" would: anyone who may
+        see the user may send it, since it goes only to the user's own address, counted against
+        the same limit (`email_limits`)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        user = self.get_object(request, object_id)  # out of scope: 404
+        if user is None or not self.has_view_permission(request, user):
+            raise PermissionDenied
+        back = HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
+        name = user.get_full_name() or user.email
+        if not user.is_active:
+            self.message_user(request, f"{name} is deactivated: nothing was sent.", messages.ERROR)
+            return back
+        if not user.has_usable_password():
+            self.message_user(
+                request,
+                f"{name} has never set a password, so there is none to reset: nothing was sent. "
+                "Their company admin can send the invitation again from Users and Roles.",
+                messages.ERROR,
+            )
+            return back
+        if not email_limits.take_password_email(user.email):
+            self.message_user(
+                request,
+                f"No more password emails can go to {user.email} for now: at most "
+                f"{plural(settings.PASSWORD_EMAILS_PER_ADDRESS, 'email')} in "
+                f"{plural(settings.PASSWORD_EMAIL_WINDOW_MINUTES, 'minute')}. Nothing was sent.",
+                messages.ERROR,
+            )
+            return back
+        form = PasswordResetForm({"email": user.email})
+        form.is_valid()
+        domain, use_https = public_site()
+        form.save(domain_override=domain, use_https=use_https, request=request)
+        self.log_change(request, user, "Sent a password reset email.")
+        self.message_user(
+            request, f"A password reset link was emailed to {user.email}.", messages.SUCCESS
+        )
+        return back
+
+    @admin.display(description="password")
+    def password_hidden(self, user: User) -> str:
+        return "Not shown. “Email a password reset link” (above) lets them choose a new one."
 
     @admin.display(description="license seat")
     def license_seat(self, user: User) -> str:

@@ -5,6 +5,7 @@ their own box. The staff console's seat list and audit log fit the laptop."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Page
 
 from . import tour
@@ -74,23 +75,33 @@ def test_no_portal_page_scrolls_sideways(walk, size, new_context, live_server, p
     assert not problems, f"Pages wider than a {size} ({walk}):\n" + "\n".join(problems)
 
 
-# Where the staff console's "ip / browser" column ends, and where the list's own box does: Django
-# lets a list too wide for its box scroll inside it, which would hide the column support needs.
-IP_AND_BROWSER_COLUMN = """
-() => {
-  const column = document.querySelector("#result_list th.column-latest_device");
+# Where a column of the staff console's list ends, and where the list's own box does: Django
+# lets a list too wide for its box scroll inside it, which would hide the columns support needs.
+COLUMN_EDGES = """
+(selector) => {
+  const column = document.querySelector(selector);
   const box = document.querySelector("#changelist-form .results");
   if (!column || !box) return null;
   return [Math.round(column.getBoundingClientRect().right), Math.round(box.getBoundingClientRect().right)];
 }
 """
+# The seat list's ip / browser, and every list's last column (the audit log's "warned at", the
+# login denials' "seats in use then").
+COLUMNS_IN_VIEW = {
+    "ip / browser": "#result_list th.column-latest_device",
+    "last": "#result_list thead th:last-child",
+}
 
 
-def ip_and_browser_hidden(name: str, page: Page) -> list[str]:
-    edges = page.evaluate(IP_AND_BROWSER_COLUMN)
-    if edges is None or edges[0] <= edges[1]:
-        return []
-    return [f"{name}: the ip / browser column ends at {edges[0]} px, past the list's {edges[1]} px"]
+def columns_hidden(name: str, page: Page) -> list[str]:
+    problems = []
+    for column, selector in COLUMNS_IN_VIEW.items():
+        edges = page.evaluate(COLUMN_EDGES, selector)
+        if edges is not None and edges[0] > edges[1]:
+            problems.append(
+                f"{name}: the {column} column ends at {edges[0]} px, past the list's {edges[1]} px"
+            )
+    return problems
 
 
 def test_the_staff_consoles_seat_list_and_audit_log_fit_a_laptop(
@@ -100,8 +111,10 @@ def test_the_staff_consoles_seat_list_and_audit_log_fit_a_laptop(
     problems: list[str] = []
 
     def look(name: str, shown: Page) -> None:
-        problems.extend(too_wide(name, shown) + ip_and_browser_hidden(name, shown))
+        problems.extend(too_wide(name, shown) + columns_hidden(name, shown))
 
     tour.staff_console_pages(page, live_server.url, portal_data, look)
+    page.goto(live_server.url + reverse("admin:sessions_seats_logindenial_changelist"))
+    look("staff console: login denials (support)", page)
 
     assert not problems, "Staff console pages wider than a laptop:\n" + "\n".join(problems)

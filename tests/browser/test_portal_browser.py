@@ -66,7 +66,7 @@ def test_an_admin_adds_a_user_then_deactivates_a_signed_in_one(
     page.get_by_role("button", name="Search").click()
     user1_row = page.get_by_role("row", name=re.compile("user1@acme.example"))
     expect(user1_row).to_contain_text("Holds a seat since")
-    user1_row.get_by_role("link").click()
+    user1_row.get_by_role("link", name=re.compile("^Deactivate")).click()
     page.get_by_label(
         "I understand that they may lose unsaved work, and I have checked with the user (or their company) first."
     ).check()

@@ -113,6 +113,7 @@ def realistic_company() -> PortalData:
         company=company,
         full_name="Maximiliane Oberhauser-Lindqvist",
         email=_email("Maximiliane Oberhauser-Lindqvist"),
+        last_login=timezone.now() - datetime.timedelta(days=1),
     )
     names = [
         "Christopher Montgomery-Wellington",
@@ -137,7 +138,17 @@ def realistic_company() -> PortalData:
         "Zhang Wei Long",
         "Aurelio Buendía Iguarán",
     ]
-    people = [UserFactory(company=company, full_name=name, email=_email(name)) for name in names]
+    # Everyone has signed in before but the two newest, who are still "Invited".
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    people = [
+        UserFactory(
+            company=company,
+            full_name=name,
+            email=_email(name),
+            last_login=None if name in names[-3:-1] else yesterday,
+        )
+        for name in names
+    ]
     deactivated = people.pop()
     deactivated.is_active = False
     deactivated.deactivated_at = timezone.now() - datetime.timedelta(days=3)
@@ -298,10 +309,31 @@ def company_admin_pages(page: Page, base_url: str, data: PortalData, look: Look)
         ("usage report and simulator (company admin)", reverse("portal:usage")),
         ("seat ledger (company admin)", reverse("portal:ledger")),
         ("seat ledger, page 2 (company admin)", reverse("portal:ledger") + "?page=2"),
+        (
+            "seat ledger, oldest first, past the last page (company admin)",
+            reverse("portal:ledger") + "?order=oldest&page=999",
+        ),
+        (
+            "seat ledger, nothing in the period (company admin)",
+            reverse("portal:ledger") + "?start=2001-01-01&end=2001-01-31",
+        ),
         ("request more licenses (company admin)", reverse("portal:license_request")),
         ("license requests (company admin)", reverse("portal:license_requests")),
         ("Users and Roles (company admin)", reverse("portal:users")),
         ("Users and Roles, page 2 (company admin)", reverse("portal:users") + "?page=2"),
+        (
+            "Users and Roles: signed in now (company admin)",
+            reverse("portal:users") + "?show=signed_in",
+        ),
+        ("Users and Roles: invited (company admin)", reverse("portal:users") + "?show=invited"),
+        (
+            "Users and Roles: deactivated, nobody found (company admin)",
+            reverse("portal:users") + "?show=deactivated&q=nobody-at-all",
+        ),
+        (
+            "Users and Roles: sign out a member (company admin)",
+            reverse("portal:user_sign_out", args=[data.holders[0].pk]),
+        ),
         ("Users and Roles: add a user (company admin)", reverse("portal:user_add")),
         (
             "Users and Roles: a member holding a seat (company admin)",
@@ -322,6 +354,9 @@ def company_admin_pages(page: Page, base_url: str, data: PortalData, look: Look)
     page.get_by_label("Person").select_option(str(data.holders[0].pk))
     page.get_by_role("button", name="Show").click()
     look("seat ledger, one person (company admin)", page)
+    _goto(page, base_url, reverse("portal:user_sign_out", args=[data.holders[0].pk]))
+    page.get_by_role("button", name=f"Sign {data.holders[0].full_name} out").click()
+    look("Users and Roles: sign out a member, with errors (company admin)", page)
     _goto(page, base_url, reverse("portal:user_add"))
     page.get_by_label("Email").fill("somebody.with.a.very.long.address@another-company.example")
     page.get_by_role("button", name="Add user and send email").click()

@@ -113,8 +113,10 @@ def test_portal_ledger_is_paginated(company_admin, company):
     assert len(first.context["page"].events) == 50 and first.context["page"].has_next
     assert "page=2" in first.content.decode() and "kind=refused" in first.content.decode()
     assert len(second.context["page"].events) == 10 and not second.context["page"].has_next
-    assert second.context["page"].events[0].at > first.context["page"].events[-1].at
-    assert "No more events." in beyond.content.decode()
+    # Newest first: the second page goes further back.
+    assert second.context["page"].events[0].at < first.context["page"].events[-1].at
+    assert beyond.status_code == 200 and beyond.context["page"].number == 2
+    assert "That page is past the end" in beyond.content.decode()
 
 
 def test_portal_ledger_validates_the_period(company_admin):
@@ -135,9 +137,9 @@ def test_portal_csv_export_content(company_admin, history):
     assert rows[0][:5] == ["time", "event", "email", "name", "reason"]
     refused = next(r for r in rows if r[1] == "Sign-in refused")
     assert refused[2:5] == [history[3].email, "'=HYPERLINK(evil)", "All seats in use"]
-    assert refused[7:9] == ["3", "3"]
+    assert refused[8:10] == ["3", "3"]
     forced = next(r for r in rows if r[1] == "Seat released" and r[4] == "Forced logout")
-    assert forced[9:] == ["support@foundry.example", "Asked by their boss"]
+    assert forced[10:] == ["support@foundry.example", "Asked by their boss"]
     assert not any(r[1] == "Seat claimed" for r in rows[1:])
 
 
@@ -207,8 +209,8 @@ def test_admin_ledger_page_links_to_the_csv_with_the_same_filters(company, histo
 
 @pytest.mark.parametrize("asked", ["9999999999999999999999999", "1000000000000", "9" * 5000])
 @pytest.mark.parametrize("where", ["portal", "admin"])
-def test_a_page_number_past_the_last_page_is_not_found_and_reads_nothing(
-    where, asked, company, company_admin, support_agent, history, monkeypatch
+def test_a_page_number_past_the_last_page_shows_the_last_page(
+    where, asked, company, company_admin, support_agent, history
 ):
     client, url = (
         (client_of(company_admin), PORTAL)
@@ -216,35 +218,34 @@ def test_a_page_number_past_the_last_page_is_not_found_and_reads_nothing(
         else (client_of(support_agent), admin_ledger(company))
     )
 
-    def unread(*args, **kwargs):
-        raise AssertionError("the ledger was read for a page out of reach")
-
-    monkeypatch.setattr("usage.pages.ledger", unread)
     response = client.get(url, {"page": asked})
 
-    assert response.status_code == 404
-    html = response.content.decode()
-    assert "Pages stop at 200. Narrow the period or the filters, or export the CSV" in html
-    assert 'rel="prev"' not in html and 'rel="next"' not in html
+    assert response.status_code == 200
+    assert response.context["page"].number == 1 and response.context["page"].events
+    assert "That page is past the end" in response.content.decode()
 
 
-def test_the_last_page_there_is_says_there_are_more_events(company_admin, company, monkeypatch):
-    monkeypatch.setattr("usage.pages.LEDGER_MAX_PAGE", 2)
+def test_pages_far_from_both_ends_are_not_read(company_admin, company, monkeypatch):
+    monkeypatch.setattr("usage.pages.LEDGER_MAX_PAGE", 1)
     person = UserFactory(company=company)
     start = timezone.now() - datetime.timedelta(days=3)
     for n in range(120):
         LoginDenialFactory(user=person, at=start + datetime.timedelta(minutes=n))
     client = client_of(company_admin)
 
-    second = client.get(PORTAL, {"kind": "refused", "page": 2})
-    third = client.get(PORTAL, {"kind": "refused", "page": 3})
+    last = client.get(PORTAL, {"kind": "refused", "page": 3})
 
-    assert second.status_code == 200
-    assert len(second.context["page"].events) == 50
-    html = second.content.decode()
-    assert 'rel="next"' not in html and 'rel="prev"' in html
-    assert "There are more events than 2 pages show." in html
-    assert third.status_code == 404
+    def unread(*args, **kwargs):
+        raise AssertionError("the ledger was read for a page out of reach")
+
+    monkeypatch.setattr("usage.pages.ledger", unread)
+    middle = client.get(PORTAL, {"kind": "refused", "page": 2})
+
+    assert last.status_code == 200 and len(last.context["page"].events) == 20
+    assert middle.status_code == 404
+    html = middle.content.decode()
+    assert "Page 2 of 3 is too far from both ends to show" in html
+    assert "export the CSV for every event" in html
 
 
 @pytest.mark.parametrize(("asked", "number"), [("abc", 1), ("-3", 1), ("0", 1), ("", 1), ("7", 7)])

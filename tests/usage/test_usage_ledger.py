@@ -174,6 +174,7 @@ def test_csv_export_has_a_header_local_times_and_defused_formulas(story):
         "All seats in use",
         "",
         "",
+        "",
         "3",
         "3",
         "",
@@ -181,7 +182,7 @@ def test_csv_export_has_a_header_local_times_and_defused_formulas(story):
     ]
     assert (rows[4][4], rows[5][4]) == ("Logged out", "Idle timeout")
     assert rows[6][5] == "'=HYPERLINK(evil)"
-    assert rows[7][1] == "Seat released" and rows[7][9:] == [
+    assert rows[7][1] == "Seat released" and rows[7][10:] == [
         "agent@foundry.example",
         "Stuck on a broken tab",
     ]
@@ -209,7 +210,7 @@ def test_csv_quotes_every_field_and_defuses_a_formula_after_a_semicolon(settings
     assert claimed[5] == "Mozilla/5.0;'=cmd|' /C calc'!A0"
     assert not any(cell.startswith("=") for cell in claimed[5].split(";"))
     # What the ledger computes stays readable as numbers and times.
-    assert refused[7:9] == ["3", "3"]
+    assert refused[8:10] == ["3", "3"]
     assert refused[0].endswith(("-05:00", "-04:00"))
     assert datetime.datetime.fromisoformat(refused[0]) == (now - 2 * H).replace(microsecond=0)
 

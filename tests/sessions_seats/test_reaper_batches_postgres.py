@@ -1,0 +1,179 @@
+"""The reaper's set-based batch on PostgreSQL (`reaper_sql.end_batch`) keeps the guarantees of
+`end_sessions`: each session ends once, a seat is released when its last session ends and only
+then, a join that holds the company's lock is seen, the counter follows, and the signal is sent
+once per batch after the commit."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Company
+from sessions_seats import reaper_sql
+from sessions_seats.models import Seat, SeatSession
+from sessions_seats.signals import seat_sessions_ended
+
+from ..factories import SeatFactory, SeatSessionFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+LONG_AGO = timezone.now() - datetime.timedelta(hours=2)
+
+
+def idle_session(seat: Seat) -> SeatSession:
+    return SeatSessionFactory(seat=seat, started_at=LONG_AGO, last_activity=LONG_AGO)
+
+
+def counter(company: Company) -> int:
+    return Company.objects.values_list("seats_in_use", flat=True).get(pk=company.pk)
+
+
+@pytest.fixture
+def announced():
+    """The (session_ids, reason) of every `seat_sessions_ended` sent during the test."""
+    sent: list[tuple[list[int], str]] = []
+
+    def receiver(sender, *, session_ids, reason, **kwargs):
+        sent.append((list(session_ids), reason))
+
+    seat_sessions_ended.connect(receiver, dispatch_uid="test_reaper_batches")
+    yield sent
+    seat_sessions_ended.disconnect(dispatch_uid="test_reaper_batches")
+
+
+def test_a_seat_keeps_its_other_open_session_and_is_released_with_its_last(company, announced):
+    seat = SeatFactory(user=UserFactory(company=company))
+    phone, laptop = idle_session(seat), idle_session(seat)
+    now = timezone.now()
+
+    first = reaper_sql.end_batch([phone.pk], "idle", now)
+
+    assert (first.session_ids, first.released_seat_ids) == ([phone.pk], [])
+    assert Seat.objects.get(pk=seat.pk).released_at is None
+    assert counter(company) == 1
+
+    second = reaper_sql.end_batch([phone.pk, laptop.pk], "idle", now)
+
+    assert (second.session_ids, second.released_seat_ids) == ([laptop.pk], [seat.pk])
+    seat.refresh_from_db()
+    assert (seat.released_at, seat.release_reason) == (now, "idle")
+    assert counter(company) == 0
+    assert announced == [([phone.pk], "idle"), ([laptop.pk], "idle")]
+
+
+def test_both_sessions_idle_in_one_batch_release_the_seat_once(company, announced):
+    seat = SeatFactory(user=UserFactory(company=company))
+    sessions = [idle_session(seat), idle_session(seat)]
+    other = SeatFactory(user=UserFactory(company=company))
+    kept = SeatSessionFactory(seat=other)
+    now = timezone.now()
+
+    ended = reaper_sql.end_batch([s.pk for s in sessions], "idle", now)
+
+    assert ended.released_seat_ids == [seat.pk]
+    assert SeatSession.objects.filter(seat=seat, end_reason="idle", ended_at=now).count() == 2
+    assert not Session.objects.filter(session_key__in=[s.session_key for s in sessions]).exists()
+    assert Session.objects.filter(session_key=kept.session_key).exists()
+    assert counter(company) == 1 == Seat.objects.open().filter(company=company).count()
+    assert announced == [(sorted(s.pk for s in sessions), "idle")]
+
+
+def test_an_ended_session_is_not_ended_again(company, announced):
+    seat = SeatFactory(user=UserFactory(company=company))
+    session = idle_session(seat)
+    first_end = timezone.now() - datetime.timedelta(minutes=1)
+    reaper_sql.end_batch([session.pk], "expired", first_end)
+
+    again = reaper_sql.end_batch([session.pk], "idle", timezone.now())
+
+    assert (again.sessions, again.seats) == (0, 0)
+    session.refresh_from_db()
+    assert (session.ended_at, session.end_reason) == (first_end, "expired")
+    assert Seat.objects.get(pk=seat.pk).release_reason == "expired"
+    assert announced == [([session.pk], "expired")]
+
+
+def test_a_session_another_transaction_is_ending_is_skipped_without_waiting(company):
+    seat = SeatFactory(user=UserFactory(company=company))
+    held, free = idle_session(seat), idle_session(seat)
+    locked, done = threading.Event(), threading.Event()
+
+    def hold_row() -> None:
+        try:
+            with transaction.atomic():
+                SeatSession.objects.select_for_update().filter(pk=held.pk).exists()
+                locked.set()
+                done.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_row)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        start = time.monotonic()
+        ended = reaper_sql.end_batch([held.pk, free.pk], "idle", timezone.now())
+        waited = time.monotonic() - start
+    finally:
+        done.set()
+        holder.join()
+
+    assert ended.session_ids == [free.pk]
+    assert ended.released_seat_ids == []  # `held` is still open
+    assert waited < 5
+    assert SeatSession.objects.get(pk=held.pk).ended_at is None
+
+
+def wait_until_someone_waits_for_a_lock(timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.01)
+    return False
+
+
+def test_a_join_committed_while_the_batch_waited_for_the_company_keeps_the_seat(company):
+    """A sign-in joining the seat holds the company's lock and inserts its session; the batch ends
+    the seat's idle session, waits for that lock, and must then see the new session."""
+    seat = SeatFactory(user=UserFactory(company=company))
+    idle = idle_session(seat)
+    joined = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def join() -> None:
+        try:
+            with transaction.atomic():
+                Company.objects.select_for_update(no_key=True).filter(pk=company.pk).exists()
+                SeatSessionFactory(seat=seat)
+                joined.set()
+                outcome["batch_waited"] = wait_until_someone_waits_for_a_lock()
+        finally:
+            connection.close()
+
+    joiner = threading.Thread(target=join)
+    joiner.start()
+    try:
+        assert joined.wait(timeout=10)
+        ended = reaper_sql.end_batch([idle.pk], "idle", timezone.now())
+    finally:
+        joiner.join()
+
+    assert outcome["batch_waited"] is True
+    assert ended.session_ids == [idle.pk]
+    assert ended.released_seat_ids == []
+    assert Seat.objects.get(pk=seat.pk).released_at is None
+    assert SeatSession.objects.open().filter(seat=seat).count() == 1
+    assert counter(company) == 1
