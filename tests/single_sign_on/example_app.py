@@ -120,7 +120,7 @@ class AppBrowser:
 
     def sign_in(self, email: str, password: str = PASSWORD) -> requests.Response:
         """Open the app's sign-in, fill the portal's form: the page the browser ends on."""
-        page = self.session.get(f"{self.app.url}/oidc/authenticate/?next=/work/", timeout=10)
+        page = self.session.get(f"{self.app.url}/oidc/authenticate/?next=/workspace/", timeout=10)
         assert "/accounts/login/" in page.url, (page.url, page.text[:300])
         return self.session.post(
             page.url.split("?", 1)[0],
@@ -144,7 +144,7 @@ class AppBrowser:
 
     def log_out(self) -> requests.Response:
         """The app's Log out button (a POST with the app's CSRF token)."""
-        work = self.get("/work/")
+        work = self.get("/workspace/")
         return self.session.post(
             f"{self.app.url}/oidc/logout/",
             data={"csrfmiddlewaretoken": _field(work.text, "csrfmiddlewaretoken")},

@@ -40,7 +40,7 @@ def example_app(portal, tmp_path):
 def _signed_in(example_app, user):
     browser = example_app.browser()
     page = browser.sign_in(user.email)
-    assert page.url == f"{example_app.url}/work/", page.text[:500]
+    assert page.url == f"{example_app.url}/workspace/", page.text[:500]
     assert browser.signed_in()
     return browser
 
@@ -50,7 +50,7 @@ def test_people_sign_in_to_the_app_through_the_portal_until_the_seats_are_taken(
 ):
     for user in members[:3]:
         page = example_app.browser().sign_in(user.email)
-        assert page.url == f"{example_app.url}/work/"
+        assert page.url == f"{example_app.url}/workspace/"
         assert f"{user.get_full_name()}</strong>" in page.text
         assert "of Acme Foods" in page.text
 
@@ -69,7 +69,7 @@ def test_forced_logout_signs_the_person_out_of_the_app(example_app, members, sup
 
     assert not browser.signed_in()
     # The app's page now sends the person to sign in at the portal again.
-    assert "/accounts/login/" in browser.get("/work/").url
+    assert "/accounts/login/" in browser.get("/workspace/").url
 
 
 def test_the_idle_reaper_signs_the_person_out_of_the_app(example_app, members):
@@ -133,16 +133,16 @@ def test_silent_reauthentication_is_activity_and_is_refused_once_the_seat_ended(
         SeatSession.objects.update(last_activity=long_ago)
 
         time.sleep(2.2)
-        page = browser.get("/work/")
+        page = browser.get("/workspace/")
 
-        assert page.url == f"{app.url}/work/"
+        assert page.url == f"{app.url}/workspace/"
         assert any("prompt=none" in step.headers.get("Location", "") for step in page.history)
         assert SeatSession.objects.get().last_activity > long_ago
 
         end_seats([Seat.objects.open().get().pk], EndReason.FORCED)
         assert browser.signed_in()  # nobody told the application
         time.sleep(2.2)
-        page = browser.get("/work/")
+        page = browser.get("/workspace/")
 
         assert page.url.startswith(f"{app.url}/signed-out/")
         assert not browser.signed_in()

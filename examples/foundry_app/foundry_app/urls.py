@@ -4,7 +4,7 @@ from . import backchannel, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("work/", views.work, name="work"),
+    path("workspace/", views.work, name="work"),
     path("signed-out/", views.signed_out, name="signed_out"),
     path("session-status/", views.session_status, name="session_status"),
     path("backchannel-logout/", backchannel.backchannel_logout, name="backchannel_logout"),
