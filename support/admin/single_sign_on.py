@@ -10,6 +10,8 @@ is due; one long overdue was stalled, and the sweep sends it again.
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import admin
 from django.contrib.admin.utils import display_for_value
 from django.db import models
@@ -20,6 +22,7 @@ from oauth2_provider.models import Application
 from single_sign_on.models import AppSession, AppSettings, BackchannelDelivery
 
 from .scoping import CompanyScopedMixin, ReadOnlyAdminMixin, staff_user
+from .times import NamesTimeZoneMixin, in_zone
 
 
 class AppSettingsInline(admin.StackedInline):
@@ -81,9 +84,9 @@ class ApplicationAdmin(SuperuserManagesMixin, admin.ModelAdmin):
 
 
 @admin.register(AppSession)
-class AppSessionAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
+class AppSessionAdmin(NamesTimeZoneMixin, ReadOnlyAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
     company_path = "seat_session__seat__company"
-    list_display = ["application", "user", "company", "created_at", "last_seen_at", "ended_at"]
+    list_display = ["application", "user", "company", "started", "last_seen", "ended"]
     list_filter = ["application"]
     list_select_related = ["application", "seat_session__seat__user", "seat_session__seat__company"]
     search_fields = ["seat_session__seat__user__email", "application__name"]
@@ -96,21 +99,35 @@ class AppSessionAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
     def company(self, obj: AppSession) -> str:
         return str(obj.seat_session.seat.company)
 
+    @admin.display(description=in_zone("signed in at"), ordering="created_at")
+    def started(self, obj: AppSession) -> datetime.datetime:
+        return obj.created_at
+
+    @admin.display(description=in_zone("last seen at"), ordering="last_seen_at")
+    def last_seen(self, obj: AppSession) -> datetime.datetime:
+        return obj.last_seen_at
+
+    @admin.display(description=in_zone("ended at"), ordering="ended_at", empty_value="—")
+    def ended(self, obj: AppSession) -> datetime.datetime | None:
+        return obj.ended_at
+
     def _in_scope(self, request: HttpRequest, obj: Model | None) -> bool:
         # The company is two joins away; the queryset above is already scoped.
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
 
 @admin.register(BackchannelDelivery)
-class BackchannelDeliveryAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.ModelAdmin):
+class BackchannelDeliveryAdmin(
+    NamesTimeZoneMixin, ReadOnlyAdminMixin, CompanyScopedMixin, admin.ModelAdmin
+):
     company_path = "app_session__seat_session__seat__company"
     list_display = [
         "status",
         "application",
         "user",
-        "created_at",
+        "owed_since",
         "attempts",
-        "last_attempt_at",
+        "last_attempt",
         "next_attempt",
         "last_error",
     ]
@@ -148,7 +165,17 @@ class BackchannelDeliveryAdmin(ReadOnlyAdminMixin, CompanyScopedMixin, admin.Mod
     def user(self, obj: BackchannelDelivery) -> str:
         return str(obj.app_session.seat_session.seat.user)
 
-    @admin.display(description="next attempt due", ordering="next_attempt_at", empty_value="—")
+    @admin.display(description=in_zone("owed since"), ordering="created_at")
+    def owed_since(self, obj: BackchannelDelivery) -> datetime.datetime:
+        return obj.created_at
+
+    @admin.display(description=in_zone("last attempt"), ordering="last_attempt_at", empty_value="—")
+    def last_attempt(self, obj: BackchannelDelivery) -> datetime.datetime | None:
+        return obj.last_attempt_at
+
+    @admin.display(
+        description=in_zone("next attempt due"), ordering="next_attempt_at", empty_value="—"
+    )
     def next_attempt(self, obj: BackchannelDelivery) -> str | None:
         # Only an open delivery has one; one long past tells support that it is stalled, and
         # that the sweep will send it again. Formatted here: the change page shows what a

@@ -80,3 +80,26 @@ def test_account_managers_see_no_deliveries(client, account_manager, deliveries)
     client.force_login(account_manager)
 
     assert client.get(reverse(CHANGELIST)).status_code == 403
+
+
+def test_single_sign_on_lists_and_records_name_the_time_zone(
+    client, support_agent, deliveries, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    client.force_login(support_agent)
+    failed = deliveries["failed"]
+
+    # Column headers are capitalised by the admin.
+    deliveries_page = client.get(reverse(CHANGELIST)).content.decode().lower()
+    sessions_page = (
+        client.get(reverse("admin:single_sign_on_appsession_changelist")).content.decode().lower()
+    )
+    record = client.get(
+        reverse("admin:single_sign_on_backchanneldelivery_change", args=[failed.pk])
+    ).content.decode()
+
+    assert "owed since (europe/berlin)" in deliveries_page
+    assert "last attempt (europe/berlin)" in deliveries_page
+    assert "signed in at (europe/berlin)" in sessions_page
+    assert "ended at (europe/berlin)" in sessions_page
+    assert "Times are in Europe/Berlin." in record
