@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -48,10 +49,18 @@ class PeriodForm(forms.Form):
         error_messages={"required": "Enter the last day.", "invalid": "Enter a date."},
     )
 
-    def __init__(self, data: QueryDict | dict[str, Any] | None = None, **kwargs) -> None:
-        # No period asked for: the last 30 days, as a bound form so the page can use it at once.
+    def __init__(
+        self,
+        data: QueryDict | dict[str, Any] | None = None,
+        *,
+        default: Callable[[], tuple[datetime.date, datetime.date]] | None = None,
+        **kwargs,
+    ) -> None:
+        # No period asked for: `default()` (the usage report's starts no earlier than the
+        # company's first entitlement), else the last 30 days; bound, so the page can use it at
+        # once. A callable, so that it costs nothing when the period is given.
         if data is None or not any(data.get(name) for name in ("start", "end")):
-            start, end = last_days(DEFAULT_DAYS)
+            start, end = default() if default is not None else last_days(DEFAULT_DAYS)
             data = data.copy() if data is not None else {}  # a QueryDict copy is mutable
             data["start"], data["end"] = start.isoformat(), end.isoformat()
         super().__init__(data, **kwargs)

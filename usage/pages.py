@@ -21,11 +21,12 @@ from django.utils.safestring import SafeString
 
 from accounts.models import Company
 from common.csv_export import csv_download
-from sessions_seats.models import LicensePackage
+from sessions_seats.models import Entitlement, LicensePackage
 
 from .charts import Series, bar_chart_svg, line_chart_svg
-from .forms import DEFAULT_DAYS  # noqa: F401  (the pages' default period, read by tests)
+from .forms import DEFAULT_DAYS
 from .ledger import LedgerEvent, ledger, ledger_count, ledger_csv_lines, ledger_time_zone
+from .periods import default_period
 from .recommendation import Suggestion, capacity_phrase, recommendation, suggested_purchase
 from .report import HourOfWeek, UsageReport, usage_report
 from .simulator import Simulation, simulate
@@ -83,6 +84,20 @@ class UsagePage:
     def capacity_phrase(self) -> str:
         """The capacity across the period, "3 seats (13 since 20 November)"."""
         return capacity_phrase(self.report)
+
+
+def default_usage_period(
+    company: Company, *, today: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """The report's period when none is asked for: the last DEFAULT_DAYS days, from the company's
+    first entitlement if that is more recent."""
+    first_day = (
+        Entitlement.objects.filter(company=company)
+        .order_by("starts_on")
+        .values_list("starts_on", flat=True)
+        .first()
+    )
+    return default_period(DEFAULT_DAYS, first_day=first_day, today=today)
 
 
 def _day_label(day: datetime.date) -> str:

@@ -41,6 +41,20 @@ def last_days(
     return today - datetime.timedelta(days=days - 1), today
 
 
+def default_period(
+    days: int,
+    *,
+    first_day: datetime.date | None,
+    today: datetime.date | None = None,
+) -> tuple[datetime.date, datetime.date]:
+    """The last `days` days, starting no earlier than `first_day` (a company's first entitlement):
+    the days before it would only pad the report with empty days and lower every average."""
+    start, end = last_days(days, today=today)
+    if first_day is not None and start < first_day <= end:
+        start = first_day
+    return start, end
+
+
 def local_time(instant: datetime.datetime) -> datetime.datetime:
     return instant.astimezone(timezone.get_default_timezone())
 

@@ -63,7 +63,7 @@ class RefusalLicenseRequestForm(LicenseRequestForm):
 @company_admin_required
 def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
     company = request.user.own_company
-    form = PeriodForm(request.GET)
+    form = PeriodForm(request.GET, default=lambda: pages.default_usage_period(company))
     context: dict = {
         "form": form,
         "company": company,
@@ -83,7 +83,7 @@ def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
 def usage_json(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The usage report's figures as JSON: the same period parameters and numbers as the page."""
     company = request.user.own_company
-    form = PeriodForm(request.GET)
+    form = PeriodForm(request.GET, default=lambda: pages.default_usage_period(company))
     if not form.is_valid():
         return pages.invalid_period_json_response(form)
     start, end = form.period

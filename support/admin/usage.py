@@ -75,7 +75,7 @@ class CompanyUsageAdminMixin(_CompanyAdminBase):
 
     def usage_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
         company = self._visible_company(request, object_id)
-        form = PeriodForm(request.GET)
+        form = PeriodForm(request.GET, default=lambda: pages.default_usage_period(company))
         context = self._context(request, company, f"Usage of {company.name}")
         context["form"] = form
         status = 200
@@ -96,7 +96,7 @@ class CompanyUsageAdminMixin(_CompanyAdminBase):
 
     def usage_json_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
         company = self._visible_company(request, object_id)
-        form = PeriodForm(request.GET)
+        form = PeriodForm(request.GET, default=lambda: pages.default_usage_period(company))
         if not form.is_valid():
             return pages.invalid_period_json_response(form)
         start, end = form.period
