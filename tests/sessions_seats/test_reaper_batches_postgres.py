@@ -20,6 +20,7 @@ from sessions_seats.models import Seat, SeatSession
 from sessions_seats.signals import seat_sessions_ended
 
 from ..factories import SeatFactory, SeatSessionFactory, UserFactory
+from .test_concurrency_postgres import someone_waits_for_a_lock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -130,21 +131,6 @@ def test_a_session_another_transaction_is_ending_is_skipped_without_waiting(comp
     assert SeatSession.objects.get(pk=held.pk).ended_at is None
 
 
-def wait_until_someone_waits_for_a_lock(timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.01)
-    return False
-
-
 def test_a_join_committed_while_the_batch_waited_for_the_company_keeps_the_seat(company):
     """A sign-in joining the seat holds the company's lock and inserts its session; the batch ends
     the seat's idle session, waits for that lock, and must then see the new session."""
@@ -159,7 +145,7 @@ def test_a_join_committed_while_the_batch_waited_for_the_company_keeps_the_seat(
                 Company.objects.select_for_update(no_key=True).filter(pk=company.pk).exists()
                 SeatSessionFactory(seat=seat)
                 joined.set()
-                outcome["batch_waited"] = wait_until_someone_waits_for_a_lock()
+                outcome["batch_waited"] = someone_waits_for_a_lock()
         finally:
             connection.close()
 
