@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Company, User
 
-from . import binding
+from . import binding, claim_sql
+from .claim_rules import AccountDeactivated, ClaimNew, Join, Refused, Retry, Seen, decide
 from .models import EndReason, Entitlement, LoginDenial, Seat, SeatSession
 from .releases import Ended, end_seats, end_sessions, end_surplus_seats
 from .selectors import Contact, capacity_expression, contact_for, idle_deadline
@@ -71,15 +71,6 @@ class Refusal:
         return self.reason == LoginDenial.Reason.SEATS_FULL
 
 
-class AccountDeactivated(PermissionDenied):
-    """The account was deactivated after its password was checked, before its seat was claimed.
-    The browser is signed out again and nothing was claimed."""
-
-    def __init__(self, user: User) -> None:
-        super().__init__(f"The account {user.email} has been deactivated.")
-        self.user = user
-
-
 def sign_in(request: HttpRequest, user: User) -> Refusal | None:
     """Sign `user` in on this request, claiming or joining their seat; a Refusal if there is none.
 
@@ -91,7 +82,7 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
     seat. Raises AccountDeactivated if the account was deactivated meanwhile.
 
     The seat is claimed for the company the user belongs to when the claim commits, not the one
-    they had when `user` was loaded: staff may move them meanwhile (`_claim_locked`).
+    they had when `user` was loaded: staff may move them meanwhile (`claim_rules.decide`).
     """
     backend = getattr(user, "backend", None) or _PASSWORD_BACKEND
     previous_login = user.last_login
@@ -111,7 +102,7 @@ def sign_in(request: HttpRequest, user: User) -> Refusal | None:
     except BaseException:
         _undo_login(request, user, previous_login)
         raise
-    if isinstance(outcome, _Refused):
+    if isinstance(outcome, Refused):
         _undo_login(request, user, previous_login)
         # Recorded right after the claim's transaction, so the lock is not held for it.
         return _record_refusal(outcome, user)
@@ -134,61 +125,18 @@ def _undo_login(request: HttpRequest, user: User, previous_login: datetime.datet
 _CLAIM_ATTEMPTS = 5
 
 
-@dataclass(frozen=True)
-class _Refused:
-    reason: LoginDenial.Reason
-    company: Company
-    capacity: int
-    seats_in_use: int
-
-
-@dataclass(frozen=True)
-class _Retry:
-    """Why an attempt claimed nothing and what to do, without the company's lock, before the next
-    one: claim for another company, wait for the user's row, or end a seat of a company left."""
-
-    company_id: int | None = None
-    wait_for_user: bool = False
-    stale_seat_id: int | None = None
-
-
-def _claim(request: HttpRequest, user: User, session_key: str) -> SeatSession | _Refused | None:
+def _claim(request: HttpRequest, user: User, session_key: str) -> SeatSession | Refused | None:
     """The seat session bound to `session_key`, a refusal, or None if the user became staff."""
     company_id: int | None = user.own_company_id
     # Inside a caller's transaction (the refusal page frees a seat and signs in on it, holding
     # the company's lock already) there is no backing off: wait for the user's row instead.
     may_back_off = not connection.in_atomic_block
+    claim_once = _claim_in_one_statement if connection.vendor == "postgresql" else _claim_with_orm
     for _attempt in range(_CLAIM_ATTEMPTS):
         if company_id is None:
             return None
-        with transaction.atomic():
-            if may_back_off and connection.vendor == "postgresql":
-                # The lock is held until the commit returns; waiting there for the WAL to reach
-                # the disk was most of the hold. Nothing is lost by not waiting: the response's
-                # session save commits durably moments later, flushing this commit with it, and
-                # should the server crash in between, the browser's session (saved durably
-                # before) names no seat session and is signed out on its next request (rule 4).
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            # The capacity and the seats in use come with the lock, in one round trip. The
-            # counter is a column of the row being locked: when the statement had to wait for
-            # the lock, PostgreSQL re-reads the row's newest version once it is granted, so it
-            # includes the seat the previous holder just claimed. The capacity (a subquery)
-            # sees the entitlements committed when the statement began, as a separate query
-            # would; a license that shrinks later is reconciled by the reaper. FOR NO KEY UPDATE
-            # queues claims (and every other company lock) all the same, but lets other
-            # transactions commit rows that refer to the company meanwhile: their foreign-key
-            # checks take a key-share lock, which FOR UPDATE would block.
-            company = (
-                Company.objects.select_for_update(no_key=True)
-                .annotate(capacity_now=capacity_expression())
-                .get(pk=company_id)
-            )
-            locked_at = time.perf_counter() if claim_lock_probe is not None else 0.0
-            outcome = _claim_locked(company, user, request, session_key, may_back_off)
-        if claim_lock_probe is not None:
-            claim_lock_probe(locked_at, time.perf_counter())
-        if not isinstance(outcome, _Retry):
+        outcome = claim_once(company_id, user, request, session_key, may_back_off)
+        if not isinstance(outcome, Retry):
             return outcome
         if outcome.wait_for_user:
             with transaction.atomic():
@@ -200,8 +148,68 @@ def _claim(request: HttpRequest, user: User, session_key: str) -> SeatSession | 
     raise RuntimeError(f"{user} kept changing while signing in; nothing was claimed.")
 
 
+def _claim_in_one_statement(
+    company_id: int, user: User, request: HttpRequest, session_key: str, may_back_off: bool
+) -> SeatSession | Refused | Retry:
+    """PostgreSQL: the company's lock is held for one round trip (`claim_sql`)."""
+    claimed = claim_sql.claim(
+        company_id=company_id,
+        user_id=user.pk,
+        session_key=session_key,
+        ip=_client_ip(request),
+        user_agent=_user_agent(request),
+        skip_locked=may_back_off,
+    )
+    if claim_lock_probe is not None:
+        done = time.perf_counter()
+        claim_lock_probe(done - claimed.lock_hold_seconds, done)
+    verdict = decide(claimed.seen, user)
+    if claimed.admitted != isinstance(verdict, (Join, ClaimNew)):
+        raise RuntimeError(f"The claim's statement and its rule disagree: {verdict}.")
+    if claimed.seat_session_id is not None:
+        assert claimed.seat_id is not None and claimed.started_at is not None
+        return SeatSession(
+            pk=claimed.seat_session_id,
+            seat_id=claimed.seat_id,
+            session_key=session_key,
+            started_at=claimed.started_at,
+            last_activity=claimed.started_at,
+        )
+    if isinstance(verdict, (Join, ClaimNew)):
+        # Admitted, yet no seat was inserted: the user's other device took one after the
+        # statement's snapshot was taken. Start again with a fresh snapshot, which joins it.
+        return Retry(company_id=company_id)
+    if (
+        isinstance(verdict, Refused)
+        and verdict.reason == LoginDenial.Reason.SEATS_FULL
+        and Seat.objects.open().filter(user=user).exists()
+    ):
+        # Full, but the user holds a seat the snapshot could not see: join it.
+        return Retry(company_id=company_id)
+    return verdict
+
+
+def _claim_with_orm(
+    company_id: int, user: User, request: HttpRequest, session_key: str, may_back_off: bool
+) -> SeatSession | Refused | Retry:
+    """Elsewhere (SQLite), the same reads and writes as statements of one transaction."""
+    with transaction.atomic():
+        # The capacity and the seats in use come with the lock, in one round trip. The counter
+        # is a column of the row being locked.
+        company = (
+            Company.objects.select_for_update(no_key=True)
+            .annotate(capacity_now=capacity_expression())
+            .get(pk=company_id)
+        )
+        locked_at = time.perf_counter() if claim_lock_probe is not None else 0.0
+        outcome = _claim_locked(company, user, request, session_key, may_back_off)
+    if claim_lock_probe is not None:
+        claim_lock_probe(locked_at, time.perf_counter())
+    return outcome
+
+
 class _CapacityNow(TypedDict):
-    """What `_claim` reads with the company's lock: its capacity at that moment."""
+    """What `_claim_with_orm` reads with the company's lock: its capacity at that moment."""
 
     capacity_now: int
 
@@ -212,9 +220,8 @@ def _claim_locked(
     request: HttpRequest,
     session_key: str,
     may_back_off: bool,
-) -> SeatSession | _Refused | _Retry:
-    """With the company row locked: join the user's open seat or claim a new one, with this
-    browser's seat session; a refusal; or what to do before trying again.
+) -> SeatSession | Refused | Retry:
+    """With the company row locked: read what `decide` needs, and act on it.
 
     The user's row is locked after the company's, the order in which company admins change roles
     and deactivate. Staff editing an account lock the user's row first and the company's after
@@ -222,50 +229,33 @@ def _claim_locked(
     SKIP LOCKED finds it taken, the attempt lets the company go, waits for the user's row alone
     and starts again. A sign-in racing a move so reads the company the user was moved to, and
     one racing a deactivation reads that the account is inactive.
-
-    Only a seat of `company` is joined. An open seat of another company (one the user was moved
-    away from without being signed out, e.g. by a script) is no longer theirs to hold: it is
-    ended, reason `license`, like any seat its license does not cover, in a transaction of its
-    own (that company's lock is never taken while this one's is held), before a seat of
-    `company` is claimed; one seat per person (`seat_one_open_per_user`) could not hold otherwise.
     """
-    current = (
+    user_row = (
         User.objects.select_for_update(no_key=True, skip_locked=may_back_off)
         .filter(pk=user.pk)
         .values_list("company_id", "is_active")
         .first()
     )
-    if current is None:
-        return _Retry(company_id=company.pk, wait_for_user=True)
-    current_company_id, is_active = current
-    if not is_active:
-        raise AccountDeactivated(user)
-    if current_company_id != company.pk:
-        return _Retry(company_id=current_company_id)
-    capacity = company.capacity_now
     # Locked so that a concurrent release cannot empty it while this device joins.
-    seat = (
+    held_seat = (
         Seat.objects.select_for_update()
         .open()
         .filter(user=user)
         .values_list("pk", "company_id")
         .first()
+        if user_row is not None
+        else None
     )
-    if seat is not None and seat[1] != company.pk:
-        return _Retry(company_id=company.pk, stale_seat_id=seat[0])
-    in_use = company.seats_in_use
-    if not company.is_active:
-        return _Refused(LoginDenial.Reason.COMPANY_INACTIVE, company, capacity, in_use)
-    if capacity == 0:
-        return _Refused(LoginDenial.Reason.NO_LICENSE, company, capacity, in_use)
-    if seat is not None:
-        seat_id = seat[0]
-    elif in_use >= capacity:
-        return _Refused(LoginDenial.Reason.SEATS_FULL, company, capacity, in_use)
-    else:
+    seen = Seen(company, company.capacity_now, user_row, held_seat)
+    verdict = decide(seen, user)
+    if isinstance(verdict, Join):
+        seat_id = verdict.seat_id
+    elif isinstance(verdict, ClaimNew):
         # The insert adds the seat to `company.seats_in_use` (the triggers of migration 0010),
         # on the row this transaction has locked.
         seat_id = Seat.objects.create(company=company, user=user, claimed_at=timezone.now()).pk
+    else:
+        return verdict
     now = timezone.now()
     return SeatSession.objects.create(
         seat_id=seat_id,
@@ -273,11 +263,11 @@ def _claim_locked(
         started_at=now,
         last_activity=now,
         ip=_client_ip(request),
-        user_agent=request.headers.get("User-Agent", "")[:300],
+        user_agent=_user_agent(request),
     )
 
 
-def _record_refusal(refused: _Refused, user: User) -> Refusal:
+def _record_refusal(refused: Refused, user: User) -> Refusal:
     LoginDenial.objects.create(
         company=refused.company,
         user=user,
@@ -351,3 +341,7 @@ def assign_entitlement(entitlement: Entitlement, *, assigned_by: User) -> Entitl
 def _client_ip(request: HttpRequest) -> str | None:
     # REMOTE_ADDR only: a proxy's X-Forwarded-For is trusted by the proxy config, not here.
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _user_agent(request: HttpRequest) -> str:
+    return request.headers.get("User-Agent", "")[:300]
