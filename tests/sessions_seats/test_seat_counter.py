@@ -99,3 +99,26 @@ def test_the_counter_cannot_go_below_zero(company):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Company.objects.filter(pk=company.pk).update(seats_in_use=-1)
+
+
+def test_one_statement_writing_seats_of_several_companies_moves_each_counter_by_its_net_change():
+    first, second, third = CompanyFactory(), CompanyFactory(), CompanyFactory()
+    first_seats = [seated(UserFactory(company=first)) for _ in range(3)]
+    second_seats = [seated(UserFactory(company=second)) for _ in range(2)]
+    assert (counter(first), counter(second), counter(third)) == (3, 2, 0)
+
+    # One UPDATE releases two seats of the first company and one of the second...
+    released = [first_seats[0].pk, first_seats[1].pk, second_seats[0].pk]
+    Seat.objects.filter(pk__in=released).update(released_at=timezone.now(), release_reason="idle")
+    assert (counter(first), counter(second)) == (1, 1) == (open_seats(first), open_seats(second))
+
+    # ...another moves every seat of both, open and released, to the third...
+    Seat.objects.filter(company__in=[first, second]).update(company=third)
+    assert (counter(first), counter(second), counter(third)) == (0, 0, 2)
+
+    # ...and one that changes neither column counts nothing.
+    Seat.objects.filter(company=third).update(logout_scheduled_at=timezone.now())
+    assert counter(third) == open_seats(third) == 2
+
+    Seat.objects.filter(company=third).delete()
+    assert counter(third) == 0
