@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from common.append_only import AppendOnlyModel
 
+from .time_zones import validate_time_zone, zone_name_of
+
 IDLE_TIMEOUT_MIN_MINUTES = 5
 IDLE_TIMEOUT_MAX_MINUTES = 24 * 60
 
@@ -40,6 +42,18 @@ class Company(models.Model):
             MaxValueValidator(IDLE_TIMEOUT_MAX_MINUTES),
         ],
         help_text="Minutes without activity before a seat is freed. Empty: the site default.",
+    )
+    # Blank is the site's zone (accounts.time_zones.zone_of), so a change of the site's zone
+    # reaches every company that never chose one.
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text=(
+            "The zone of the company's days and times: its usage report, ledger, pages, exports "
+            "and emails. Empty: the site's time zone."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Its open seats, kept by the database itself (the license engine's triggers on its seats), so
@@ -85,6 +99,12 @@ class Company(models.Model):
                 if not field.primary_key and field.name != "seats_in_use"
             ]
         super().save(*args, **kwargs)
+
+    @property
+    def zone_name(self) -> str:
+        """The name of the zone its days and times are in (`accounts.time_zones.zone_name_of`),
+        for pages and emails that name it."""
+        return zone_name_of(self)
 
     def clean(self) -> None:
         if self.account_manager is not None and not self.account_manager.is_staff:

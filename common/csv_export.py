@@ -1,7 +1,9 @@
 """CSV downloads: one writer, one guard against spreadsheet formulas, one time convention.
 
-Times are ISO 8601 with their UTC offset, in the site's time zone unless the caller names another,
-so a cell reads the same in any spreadsheet and still names the instant exactly.
+Times are ISO 8601 with their UTC offset, in the zone the caller names (a company's exports pass
+the company's), so a cell reads the same in any spreadsheet and still names the instant exactly.
+Without one they are in the current zone when the row is written: a streamed download writes its
+rows after the view has returned, so an export that must follow a zone names it.
 
 Every field is quoted. Text (names, reasons, user agents: typed by people) is defused: a
 spreadsheet runs a cell that starts like a formula, and one that splits a field on `;`, `|`, tabs

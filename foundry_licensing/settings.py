@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A company user's pages show times in their company's zone; staff keep the site's.
+    "accounts.middleware.CompanyTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "sessions_seats.middleware.SeatMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

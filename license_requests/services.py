@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Company, User
+from accounts.time_zones import zone_of
 from sessions_seats.models import Entitlement, LicensePackage
 from sessions_seats.services import assign_entitlement
 
@@ -54,7 +55,10 @@ def _clean_ask(package: LicensePackage, quantity: int, note: str) -> str:
 
 
 def _signed_note(requester: User, note: str, now: datetime.datetime) -> str:
-    when = date_format(timezone.localtime(now), "DATETIME_FORMAT")
+    # Kept as text and read by the account manager, maybe in another zone: the company's time,
+    # with its zone named.
+    zone = zone_of(requester.own_company)
+    when = f"{date_format(timezone.localtime(now, zone), 'DATETIME_FORMAT')} {zone.key}"
     return f"{requester.get_full_name()} <{requester.email}>, {when}: {note or '(no note)'}"
 
 

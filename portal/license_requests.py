@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import Company, User
+from accounts.time_zones import zone_of
 from license_requests import selectors as request_selectors
 from license_requests import services as request_services
 from license_requests.models import LicenseRequest
@@ -27,7 +28,7 @@ PREFILL_DAYS = 30
 
 def prefill(company: Company) -> tuple[dict, str]:
     """Initial form values from the recommendation of the last 30 days, and that sentence."""
-    start, end = last_days(PREFILL_DAYS)
+    start, end = last_days(PREFILL_DAYS, tz=zone_of(company))
     report = usage_report(company, start=start, end=end)
     simulation = simulate(company, start=start, end=end)
     sentence = recommendation(report, simulation)

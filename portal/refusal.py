@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Company, User
+from accounts.time_zones import zone_of
 from sessions_seats import selectors as seat_selectors
 from sessions_seats.forced_logout import force_logout
 from sessions_seats.models import ForcedLogout, Seat
@@ -49,6 +50,8 @@ def refusal_extras(request: HttpRequest, user: User, refusal: Refusal) -> Refusa
             holders=seat_holders(refusal.company),
             free_seat_token=proofs.issue_proof(user, proofs.FREE_SEAT),
             proof_minutes=max(1, settings.PORTAL_SIGN_IN_PROOF_MAX_AGE_SECONDS // 60),
+            # Nobody is signed in yet, so no zone is active: the holders' times are the company's.
+            time_zone=zone_of(refusal.company),
         )
         sections = ("portal/_refusal_free_seat.html",)
     return RefusalExtras(

@@ -52,6 +52,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Company
+from accounts.time_zones import site_today
 
 from .claim_rules import Seen
 from .selectors import capacity_expression
@@ -178,7 +179,7 @@ def claim(
     Outside a transaction it commits by itself. Inside one (`skip_locked` False: the caller holds
     locks already and cannot back off), it waits for the user's row instead of skipping it.
     """
-    company_sql, company_params, fields = _company_query(timezone.localdate())
+    company_sql, company_params, fields = _company_query(site_today())
     in_transaction = connection.in_atomic_block
     sql = _statement(company_sql, skip_locked=skip_locked, durable=in_transaction)
     now = timezone.now()

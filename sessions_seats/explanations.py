@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from accounts.models import Company, User
 from accounts.services import deactivated_by_own_admin, deactivator_name
+from accounts.time_zones import site_today, site_zone_name, zone_name_of, zone_named, zone_of
 from common.links import page_path
 from common.text import plural
 
@@ -21,9 +22,15 @@ from .models import EndReason, SeatSession
 from .selectors import capacity_of, contact_for, idle_timeout_of, open_sessions_of, seats_in_use
 
 
-def _when(at: datetime.datetime | None) -> str:
-    """A moment as the pages show it; None (not recorded) reads as now."""
-    return date_format(timezone.localtime(at), "DATETIME_FORMAT")
+def _when(at: datetime.datetime | None, company: Company | None) -> str:
+    """A moment as the pages show it, in the company's time zone (staff: the site's), which the
+    caller names; None (not recorded) reads as now."""
+    zone = zone_of(company) if company is not None else zone_named("")
+    return date_format(timezone.localtime(at, zone), "DATETIME_FORMAT")
+
+
+def _zone_name(company: Company | None) -> str:
+    return zone_name_of(company) if company is not None else site_zone_name()
 
 
 def seat_outlook(company: Company) -> str:
@@ -34,7 +41,7 @@ def seat_outlook(company: Company) -> str:
             f"The account of {company.name} is inactive, so nobody of the company can sign in "
             "right now."
         )
-    capacity = capacity_of(company)
+    capacity = capacity_of(company, site_today())
     if capacity <= 0:
         return (
             f"{company.name} has no license valid today, so nobody of the company can sign in "
@@ -55,7 +62,9 @@ def deactivation_notice(user: User) -> str:
     """Why a deactivated person cannot sign in: who deactivated the account, when, and whom to
     ask to reactivate it (their company admins, or Foundry when Foundry did it)."""
     by = deactivator_name(user)
-    when = f" on {_when(user.deactivated_at)}" if user.deactivated_at else ""
+    when = f" on {_when(user.deactivated_at, user.company)}" if user.deactivated_at else ""
+    # Said last, so that the sentence about who did it reads on without a break.
+    zone = f" The time is in {_zone_name(user.company)}." if when else ""
     if by is None:
         said = f"Your account has been deactivated{when}."
     elif deactivated_by_own_admin(user):
@@ -70,12 +79,12 @@ def deactivation_notice(user: User) -> str:
     if deactivated_by_own_admin(user) and admins:
         names = _or([f"{admin.get_full_name()} ({admin.email})" for admin in admins])
         whom = "your company admins" if len(admins) > 1 else "your company admin"
-        return f"{said} To use Foundry again, ask {whom} {names}."
+        return f"{said} To use Foundry again, ask {whom} {names}.{zone}"
     if user.company is None:
-        return f"{said} Ask Foundry support about it."
+        return f"{said} Ask Foundry support about it.{zone}"
     contact = contact_for(user.company)
     whom = f"your account manager {contact.name}" if contact.is_account_manager else contact.name
-    return f"{said} To use Foundry again, contact {whom} at {contact.email}."
+    return f"{said} To use Foundry again, contact {whom} at {contact.email}.{zone}"
 
 
 def _or(words: list[str]) -> str:
@@ -134,7 +143,8 @@ def why_signed_out(seat_session: SeatSession) -> str | None:
             )
         return f"{idle} to free a license. {seat_outlook(seat_session.seat.company)}"
     if reason == EndReason.FORCED:
-        at = _when(seat_session.ended_at)
+        company = seat_session.seat.company
+        at = f"{_when(seat_session.ended_at, company)} ({_zone_name(company)})"
         by = seat_session.ended_by
         who = (
             f"{by.get_full_name()}, your company admin,"

@@ -30,6 +30,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company
+from accounts.time_zones import site_today
 
 from . import django_sessions, reaper_sql
 from .models import EndReason, Entitlement, Seat, SeatSession
@@ -114,7 +115,7 @@ def _end_surplus(now: datetime.datetime, batch_size: int, report: ReapReport) ->
 def _over_capacity(now: datetime.datetime) -> list[int]:
     return list(
         Company.objects.filter(is_active=True)
-        .annotate(capacity_now=capacity_expression(timezone.localdate(now)))
+        .annotate(capacity_now=capacity_expression(site_today(now)))
         .filter(seats_in_use__gt=F("capacity_now"))
         .values_list("pk", flat=True)
     )
@@ -125,7 +126,7 @@ def _open_sessions() -> QuerySet[SeatSession]:
 
 
 def _unlicensed(now: datetime.datetime) -> QuerySet[SeatSession]:
-    valid = Entitlement.objects.filter(company=OuterRef("pk")).valid_on(timezone.localdate(now))
+    valid = Entitlement.objects.filter(company=OuterRef("pk")).valid_on(site_today(now))
     open_seat = Seat.objects.open().filter(company=OuterRef("pk"))
     unlicensed = Company.objects.filter(Exists(open_seat)).filter(
         Q(is_active=False) | ~Exists(valid)

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Company, User
+from accounts.time_zones import site_today
 
 from . import django_sessions
 from .models import EndReason, Seat, SeatSession
@@ -114,7 +115,7 @@ def end_surplus_seats(
     with transaction.atomic():
         company = (
             Company.objects.select_for_update()
-            .annotate(capacity_now=capacity_expression(timezone.localdate(now)))
+            .annotate(capacity_now=capacity_expression(site_today(now)))
             .get(pk=company_id)
         )
         capacity = company.capacity_now if company.is_active else 0

@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Company, User
+from accounts.time_zones import site_today
 
 from .models import Entitlement, LoginDenial, Seat, SeatQuerySet, SeatSession
 
@@ -83,7 +84,7 @@ def capacity_of(company: Company, on: datetime.date | None = None) -> int:
 def capacity_expression(on: datetime.date | None = None) -> Coalesce:
     """The capacity rule as an annotation of Company rows (`OuterRef("pk")` is the company), so
     a claim reads it in the same statement that locks the company."""
-    day = on or timezone.localdate()
+    day = on or site_today()
     seats = (
         Entitlement.objects.filter(company=OuterRef("pk"))
         .valid_on(day)
@@ -192,7 +193,7 @@ def with_usage(
     """Companies with `capacity` (today) and `denials_30d`, beside their own `seats_in_use`."""
     now = now or timezone.now()
     return companies.annotate(
-        capacity=capacity_expression(timezone.localdate(now)),
+        capacity=capacity_expression(site_today(now)),
         denials_30d=_count(
             LoginDenial.objects.filter(company=OuterRef("pk"), at__gte=now - DENIALS_WINDOW),
             "company",

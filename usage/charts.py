@@ -1,11 +1,15 @@
 """Small server-side SVG charts for the usage pages: no script, no network, no dependency.
 
-Every chart is an `<svg role="img">` named by its `<title>` and `<desc>` (aria-labelledby). Each
-day (or bar) has a hit target as tall as the plot and as wide as its slot, far easier to point at
-than a 3 px dot: it carries a `<title>` (the tooltip), is focusable, and shows its figures in a
-read-out line while hovered or focused (reports.css; hidden by a presentation attribute, which any
-stylesheet rule overrides, so without the stylesheet nothing piles up). Pages still show the same numbers as a
-table next to the chart: that is the text equivalent, and the caller's job.
+Every chart is an `<svg role="group">` named by its `<title>` (aria-labelledby) and described by
+its `<desc>` (aria-describedby): a group, not an image, because an image's children are
+presentational and a screen reader would skip the focusable days inside it. Each day (or bar) has
+a hit target as tall as the plot and as wide as its slot, far easier to point at than a 3 px dot:
+it is an image named by its figures (aria-label, and a `<title>` for the tooltip), is focusable,
+and shows its figures in a read-out line while hovered or focused (reports.css; hidden by a
+presentation attribute, which any stylesheet rule overrides, so without the stylesheet nothing
+piles up). The drawing itself (axes, lines, bars, legend) is hidden from assistive technology.
+Pages still show the same numbers as a table next to the chart: that is the text equivalent, and
+the caller's job.
 
 The charts have a fixed `viewBox` and no width or height: CSS makes them as wide as their box.
 Text sizes are in viewBox units, so reports.css keeps a chart from shrinking below the width at
@@ -82,8 +86,8 @@ def _number(value: float) -> str:
 def _svg_open(chart_id: str, height: int, title: str, description: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'preserveAspectRatio="xMinYMin meet" role="img" class="usage-chart" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'preserveAspectRatio="xMinYMin meet" role="group" class="usage-chart" '
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description or title)}</desc>',
     ]
@@ -136,8 +140,9 @@ def _targets(
         parts.append(
             f'<g class="target"><rect class="hit" x="{left:.1f}" y="{plot_top}" '
             f'width="{right - left:.1f}" height="{plot_bottom - plot_top:.1f}" fill="transparent" '
-            f'tabindex="0" aria-label="{text}" data-label="{escape(label)}"><title>{text}</title>'
-            f'</rect><line class="cursor" x1="{x_of(k):.1f}" y1="{plot_top}" x2="{x_of(k):.1f}" '
+            f'tabindex="0" role="img" aria-label="{text}" data-label="{escape(label)}">'
+            f"<title>{text}</title></rect>"
+            f'<line class="cursor" x1="{x_of(k):.1f}" y1="{plot_top}" x2="{x_of(k):.1f}" '
             f'y2="{plot_bottom:.1f}" stroke="#57606a" stroke-width="1" visibility="hidden" '
             'aria-hidden="true"/>'
             f'<text class="readout" x="{x_of(k):.1f}" y="18" text-anchor="{anchor}" '

@@ -9,13 +9,13 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Company, User
+from accounts.time_zones import zone_of
 
 from .ledger import LedgerKind
-from .periods import last_days
+from .periods import last_days, today_in
 
 DEFAULT_DAYS = 30
 # No seat was ever held before this day. It also keeps day arithmetic far from date.min, where
@@ -36,7 +36,8 @@ class DateInput(forms.DateInput):
 
 
 class PeriodForm(forms.Form):
-    """A period of whole days in the site's time zone; both days included."""
+    """A period of whole days, both included, in the time zone of `company` (without one, the
+    current zone)."""
 
     start = forms.DateField(
         label="From",
@@ -54,13 +55,18 @@ class PeriodForm(forms.Form):
         data: QueryDict | dict[str, Any] | None = None,
         *,
         default: Callable[[], tuple[datetime.date, datetime.date]] | None = None,
+        company: Company | None = None,
         **kwargs,
     ) -> None:
+        # "Today" is the company's: in Tokyo the next day starts nine hours before it does in UTC.
+        self.time_zone = zone_of(company) if company is not None else None
         # No period asked for: `default()` (the usage report's starts no earlier than the
         # company's first entitlement), else the last 30 days; bound, so the page can use it at
         # once. A callable, so that it costs nothing when the period is given.
         if data is None or not any(data.get(name) for name in ("start", "end")):
-            start, end = default() if default is not None else last_days(DEFAULT_DAYS)
+            start, end = (
+                default() if default is not None else last_days(DEFAULT_DAYS, tz=self.time_zone)
+            )
             data = data.copy() if data is not None else {}  # a QueryDict copy is mutable
             data["start"], data["end"] = start.isoformat(), end.isoformat()
         super().__init__(data, **kwargs)
@@ -71,7 +77,7 @@ class PeriodForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start is None or end is None:
             return cleaned
-        today = timezone.localdate(timezone=timezone.get_default_timezone())
+        today = today_in(self.time_zone)
         if end < start:
             raise forms.ValidationError("The last day is before the first day.")
         if start < EARLIEST_DAY:
@@ -119,7 +125,7 @@ class LedgerFilterForm(PeriodForm):
     def __init__(
         self, data: QueryDict | dict[str, Any] | None = None, *, company: Company, **kwargs
     ) -> None:
-        super().__init__(data, **kwargs)
+        super().__init__(data, company=company, **kwargs)
         # Only the company's own people: another company's user id is "not a valid choice".
         user_field = cast("forms.ModelChoiceField[User]", self.fields["user"])
         user_field.queryset = User.objects.filter(company=company).order_by("full_name", "email")

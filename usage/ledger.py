@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from accounts.models import Company, User
+from accounts.time_zones import zone_of
 from common.csv_export import csv_lines
 from sessions_seats.devices import describe_user_agent
 from sessions_seats.models import (
@@ -91,9 +91,9 @@ class LedgerEvent:
 
 
 def ledger_time_zone(company: Company) -> datetime.tzinfo:
-    """The zone the company's ledger is shown and exported in. Every company uses the site's zone
-    today; when each has its own, only this changes, for the page and the CSV alike."""
-    return timezone.get_default_timezone()
+    """The zone the company's ledger is shown and exported in, and its days cut in: the
+    company's own (`accounts.time_zones`), for the page and the CSV alike."""
+    return zone_of(company)
 
 
 def ledger(
@@ -138,7 +138,7 @@ def ledger_count(
 
 
 def _selected(company, start, end, user, kinds) -> Iterator[tuple[_Source, QuerySet]]:
-    lo, hi = period_bounds(start, end)
+    lo, hi = period_bounds(start, end, ledger_time_zone(company))
     wanted = set(LedgerKind.ALL if kinds is None else kinds)
     unknown = wanted - set(LedgerKind.ALL)
     if unknown:

@@ -1,7 +1,10 @@
 """The usage report and seat ledger pages' shared parts: the period and filter forms, and what a
 page shows. Staff (admin) and company admins (portal) see the same numbers; each side only checks
-who may see which company, then calls these. The report's JSON download is built here too, from
-the same UsagePage as the page (`usage_data`), so the two cannot disagree.
+who may see which company, then calls these. The report's JSON download is built from the same
+UsagePage as the page (`usage.report_json`), so the two cannot disagree.
+
+Days and times are the company's, in its time zone (`accounts.time_zones.zone_of`), whoever looks:
+an account manager in London reads a Tokyo customer's days as the customer lives them.
 
 The number of queries of a page is fixed: the report and the simulator aggregate or stream, and the
 ledger page counts per kind and reads only from the nearer end as far as the page it shows.
@@ -14,12 +17,12 @@ from dataclasses import dataclass, replace
 from itertools import islice
 
 from django import forms
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from django.template.defaultfilters import floatformat
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 
 from accounts.models import Company
+from accounts.time_zones import zone_name_of, zone_of
 from common.csv_export import csv_download
 from sessions_seats.models import Entitlement, LicensePackage
 
@@ -85,6 +88,11 @@ class UsagePage:
         """The capacity across the period, "3 seats (13 since 20 November)"."""
         return capacity_phrase(self.report)
 
+    @property
+    def time_zone_name(self) -> str:
+        """The zone of the report's days and hours, e.g. "Asia/Tokyo"."""
+        return zone_name_of(self.company)
+
 
 def default_usage_period(
     company: Company, *, today: datetime.date | None = None
@@ -97,7 +105,7 @@ def default_usage_period(
         .values_list("starts_on", flat=True)
         .first()
     )
-    return default_period(DEFAULT_DAYS, first_day=first_day, today=today)
+    return default_period(DEFAULT_DAYS, first_day=first_day, today=today, tz=zone_of(company))
 
 
 def _day_label(day: datetime.date) -> str:
@@ -175,99 +183,6 @@ def simulator_rows(simulation: Simulation) -> list[SimulatorRow]:
         )
         for capacity in capacities
     ]
-
-
-def _hours(value: float) -> float:
-    # As the page shows it (`floatformat:1`), so both say the same number.
-    return float(floatformat(value, 1))
-
-
-def usage_data(page: UsagePage) -> dict:
-    """The usage report as data, for the JSON download: the same numbers as the page, from the
-    same UsagePage. Days are site-local dates; seat-hours are rounded as the page rounds them."""
-    report, simulation, suggestion = page.report, page.simulation, page.suggestion
-    return {
-        "company": {"id": page.company.pk, "name": page.company.name, "slug": page.company.slug},
-        "period": {"start": page.start.isoformat(), "end": page.end.isoformat()},
-        "summary": {
-            "peak": report.peak,
-            "capacity_today": report.capacity,
-            "refused": report.refused,
-            "refused_days": report.refused_days,
-            "refused_people": report.refused_people,
-            "refused_other": report.refused_other,
-            "seat_hours_used": _hours(report.seat_hours_used),
-            "seat_hours_idle": _hours(report.seat_hours_idle),
-        },
-        "capacity_history": [
-            {"since": span.since.isoformat(), "capacity": span.capacity}
-            for span in report.capacity_history
-        ],
-        "refused_by_capacity": [
-            {"capacity": capacity, "refused": count}
-            for capacity, count in report.refused_by_capacity
-        ],
-        "recommendation": page.recommendation,
-        "suggestion": None
-        if suggestion is None
-        else {
-            "package": suggestion.package.name,
-            "package_seats": suggestion.package.seats,
-            "quantity": suggestion.quantity,
-            "seats_added": suggestion.seats_added,
-            "seats_now": suggestion.seats_now,
-            "seats_total": suggestion.seats_total,
-            "seats_needed": suggestion.seats_wanted,
-            "text": suggestion.sentence,
-        },
-        "days": [
-            {
-                "day": day.day.isoformat(),
-                "peak": day.peak,
-                "capacity": day.capacity,
-                "seat_hours": _hours(day.seat_hours),
-                "refused": day.refused,
-            }
-            for day in report.days
-        ],
-        "simulator": {
-            "attempts": simulation.attempts,
-            "capacity_today": simulation.actual_capacity,
-            "idle_timeout_today": simulation.actual_timeout,
-            "idle_timeouts": list(simulation.timeouts),
-            "capacity_varies": simulation.capacity_varies,
-            # capacity null: the capacity in force at each moment (see capacity_history).
-            "cells": [
-                {
-                    "capacity": row.capacity,
-                    "idle_timeout": cell.timeout,
-                    "refused": cell.refused,
-                    "refused_days": cell.refused_days,
-                    "today": cell.is_today,
-                    "what_happened": cell.is_actual,
-                }
-                for row in page.simulator_rows
-                for cell in row.cells
-            ],
-        },
-    }
-
-
-def usage_json_response(
-    company: Company, *, start: datetime.date, end: datetime.date
-) -> JsonResponse:
-    """The usage report of [start, end] as a JSON download."""
-    response = JsonResponse(
-        usage_data(usage_page(company, start=start, end=end)), json_dumps_params={"indent": 2}
-    )
-    name = f"usage-{company.slug}-{start:%Y%m%d}-{end:%Y%m%d}.json"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def invalid_period_json_response(form: forms.Form) -> JsonResponse:
-    """A JSON download of an invalid period: the form's errors, as JSON, with 400."""
-    return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
 
 
 # --- Seat ledger ------------------------------------------------------------------------------
@@ -411,9 +326,12 @@ def ledger_page(
 
 
 def ledger_csv_response(company: Company, *, filters: dict) -> StreamingHttpResponse:
-    """The whole filtered ledger as CSV, streamed row by row, in the order the page shows."""
-    name = f"seat-ledger-{company.slug}-{filters['start']:%Y%m%d}-{filters['end']:%Y%m%d}.csv"
-    lines = ledger_csv_lines(ledger(company, **filters), time_zone=ledger_time_zone(company))
+    """The whole filtered ledger as CSV, streamed row by row, in the order the page shows. Times
+    carry their offset; the file's name names their zone, e.g. "…-Asia-Tokyo.csv"."""
+    zone = ledger_time_zone(company)
+    period = f"{filters['start']:%Y%m%d}-{filters['end']:%Y%m%d}"
+    name = f"seat-ledger-{company.slug}-{period}-{str(zone).replace('/', '-')}.csv"
+    lines = ledger_csv_lines(ledger(company, **filters), time_zone=zone)
     return csv_download(lines, name)
 
 

@@ -1,4 +1,8 @@
-"""Periods of the usage pages: whole days in the site's time zone, or aware instants."""
+"""Periods of the usage pages: whole days in a time zone, or aware instants.
+
+A company's reports pass its zone (`accounts.time_zones.zone_of`); `tz=None` is Django's current
+zone, which is the site's outside a request.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,16 @@ DateOrDatetime = datetime.date | datetime.datetime
 CHUNK = 5000
 
 
+def _zone(tz: datetime.tzinfo | None) -> datetime.tzinfo:
+    return tz if tz is not None else timezone.get_current_timezone()
+
+
 def period_bounds(
-    start: DateOrDatetime, end: DateOrDatetime
+    start: DateOrDatetime, end: DateOrDatetime, tz: datetime.tzinfo | None = None
 ) -> tuple[datetime.datetime, datetime.datetime]:
-    """The half-open instant range [start, end) of a period given as dates or aware datetimes."""
-    tz = timezone.get_default_timezone()
+    """The half-open instant range [start, end) of a period given as dates (whole days in `tz`)
+    or aware datetimes."""
+    zone = _zone(tz)
 
     def instant(value: DateOrDatetime, *, is_end: bool) -> datetime.datetime:
         if isinstance(value, datetime.datetime):
@@ -25,7 +34,9 @@ def period_bounds(
             # In UTC: Python compares and adds datetimes of one zone by wall clock, across DST too.
             return value.astimezone(datetime.UTC)
         day = value + datetime.timedelta(days=1) if is_end else value
-        return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz).astimezone(datetime.UTC)
+        return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone).astimezone(
+            datetime.UTC
+        )
 
     lo, hi = instant(start, is_end=False), instant(end, is_end=True)
     if hi <= lo:
@@ -33,11 +44,16 @@ def period_bounds(
     return lo, hi
 
 
+def today_in(tz: datetime.tzinfo | None = None) -> datetime.date:
+    """Today's date in `tz`."""
+    return timezone.localdate(timezone=_zone(tz))
+
+
 def last_days(
-    days: int = 30, *, today: datetime.date | None = None
+    days: int = 30, *, today: datetime.date | None = None, tz: datetime.tzinfo | None = None
 ) -> tuple[datetime.date, datetime.date]:
-    """The default period: the last `days` days of the site's calendar, today included."""
-    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
+    """The default period: the last `days` days of the calendar of `tz`, today included."""
+    today = today or today_in(tz)
     return today - datetime.timedelta(days=days - 1), today
 
 
@@ -46,21 +62,24 @@ def default_period(
     *,
     first_day: datetime.date | None,
     today: datetime.date | None = None,
+    tz: datetime.tzinfo | None = None,
 ) -> tuple[datetime.date, datetime.date]:
     """The last `days` days, starting no earlier than `first_day` (a company's first entitlement):
     the days before it would only pad the report with empty days and lower every average."""
-    start, end = last_days(days, today=today)
+    start, end = last_days(days, today=today, tz=tz)
     if first_day is not None and start < first_day <= end:
         start = first_day
     return start, end
 
 
-def local_time(instant: datetime.datetime) -> datetime.datetime:
-    return instant.astimezone(timezone.get_default_timezone())
+def local_time(instant: datetime.datetime, tz: datetime.tzinfo | None = None) -> datetime.datetime:
+    return instant.astimezone(_zone(tz))
 
 
-def local_days(lo: datetime.datetime, hi: datetime.datetime) -> list[datetime.date]:
-    """The site-local days that [lo, hi) touches, in order."""
-    first = local_time(lo).date()
-    last = local_time(hi - datetime.timedelta(microseconds=1)).date()
+def local_days(
+    lo: datetime.datetime, hi: datetime.datetime, tz: datetime.tzinfo | None = None
+) -> list[datetime.date]:
+    """The days of `tz` that [lo, hi) touches, in order."""
+    first = local_time(lo, tz).date()
+    last = local_time(hi - datetime.timedelta(microseconds=1), tz).date()
     return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]

@@ -12,6 +12,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Company
+from accounts.time_zones import zone_of
 from sessions_seats.models import (
     Entitlement,
     LoginDenial,
@@ -64,7 +65,7 @@ def capacity_history(
 
 @dataclass(frozen=True)
 class HourOfWeek:
-    """One hour of the week (Monday 00:00 is weekday 0, hour 0), in the site's time zone."""
+    """One hour of the week (Monday 00:00 is weekday 0, hour 0), in the company's time zone."""
 
     weekday: int
     hour: int
@@ -85,6 +86,8 @@ class UsageReport:
     company_id: int
     start: datetime.datetime
     end: datetime.datetime
+    # The zone of its days and hours of the week: the company's (accounts.time_zones.zone_of).
+    time_zone: datetime.tzinfo
     days: tuple[DayUsage, ...]
     seat_hours_used: float
     # From the last activity on any device of a seat to its release, for seats released in the
@@ -125,13 +128,16 @@ class UsageReport:
         return [h for h in ranked[:n] if h.average > 0]
 
 
-def _hour_buckets(lo: datetime.datetime, hi: datetime.datetime) -> list[datetime.datetime]:
-    """Starts of the site-local clock hours covering [lo, hi), the first clipped to `lo`.
+def _hour_buckets(
+    lo: datetime.datetime, hi: datetime.datetime, tz: datetime.tzinfo | None = None
+) -> list[datetime.datetime]:
+    """Starts of the clock hours of `tz` (None: the current zone) covering [lo, hi), the first
+    clipped to `lo`.
 
-    Built from local wall-clock hours so that days and hours of the week follow the site's time
-    zone, DST included (an hour that does not exist is skipped, a repeated one is one bucket).
+    Built from local wall-clock hours so that days and hours of the week follow the zone, DST
+    included (an hour that does not exist is skipped, a repeated one is one bucket).
     """
-    tz = timezone.get_default_timezone()
+    tz = tz if tz is not None else timezone.get_current_timezone()
     local = lo.astimezone(tz)
     day, hour = local.date(), local.hour
     starts = [lo]
@@ -235,13 +241,15 @@ def usage_report(
     now: datetime.datetime | None = None,
 ) -> UsageReport:
     """Peak concurrent users, capacity and refusals per day, seat-hours used and held idle, and
-    usage by hour of the week, for [start, end). A fixed number of queries (five).
+    usage by hour of the week, for [start, end). Days and hours are the company's, in its time
+    zone. A fixed number of queries (five).
 
     "Seats full" refusals are the counted ones (`usage.refusals.counted_refusals`): repeated
     clicks of one person within a minute count once. Other refusals are all counted, apart."""
-    lo, hi = period_bounds(start, end)
+    tz = zone_of(company)
+    lo, hi = period_bounds(start, end, tz)
     until = max(lo, report_end(hi, now))
-    buckets = _hour_buckets(lo, hi)
+    buckets = _hour_buckets(lo, hi, tz)
     seats = overlapping_seats(company, lo, until)
 
     # One streaming pass: claims and releases come ordered from the database and are merged, so
@@ -277,7 +285,7 @@ def usage_report(
     how_hours = [0.0] * 168
     bounds = [*buckets, hi]
     for k, begins in enumerate(buckets):
-        local = local_time(begins)
+        local = local_time(begins, tz)
         day, slot = local.date(), local.weekday() * 24 + local.hour
         day_peak[day] = max(day_peak.get(day, 0), result.peaks[k])
         day_seconds[day] += result.seconds[k]
@@ -299,7 +307,7 @@ def usage_report(
     by_capacity: dict[int, int] = {}  # in order of the first refusal under each capacity
     people: set[int] = set()
     for refusal in counted_refusals(company, lo, hi):
-        day = local_time(refusal.at).date()
+        day = local_time(refusal.at, tz).date()
         refused_by_day[day] += 1
         if refused_with[day][-1:] != [refusal.capacity]:
             refused_with[day].append(refusal.capacity)
@@ -320,6 +328,7 @@ def usage_report(
         company_id=company.pk,
         start=lo,
         end=hi,
+        time_zone=tz,
         days=day_usage,
         seat_hours_used=sum(result.seconds) / 3600,
         seat_hours_idle=idle_seconds / 3600,

@@ -46,7 +46,8 @@ a scenario makes. The rules:
    refusal at an instant is replayed before the seats freed at it (it found them all taken),
    and after the claims of that instant. With the engine's clock, two requests practically
    never share an instant, so this only decides made-up histories.
-7. Refusals count sign-ins, and "days" are site-local days with at least one counted refusal.
+7. Refusals count sign-ins, and "days" are the company's days (in its time zone) with at least
+   one counted refusal.
 8. What the records cannot show. An ending is stamped with the time it starts (one time for a
    whole run of the reaper) and seen by sign-ins once it commits: a refusal in between (the
    milliseconds of a batch) replays as admitted. Seats released before the period starts are
@@ -66,6 +67,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from accounts.models import Company
+from accounts.time_zones import zone_of
 from sessions_seats.models import EndReason, LicensePackage
 from sessions_seats.selectors import idle_timeout_of
 
@@ -122,9 +124,11 @@ def build_attempts(
     start: datetime.datetime,
     until: datetime.datetime,
     capacity_at: Callable[[datetime.datetime], int | None] = lambda moment: None,
+    tz: datetime.tzinfo | None = None,
 ) -> list[Attempt]:
     """The sign-in attempts, time-ordered, with how long each would hold a seat (rules 1 to 3)
-    and the capacity in force when it happened (rule 5)."""
+    and the capacity in force when it happened (rule 5). "The same day" is a day of `tz` (None:
+    the current zone)."""
     attempts: list[Attempt] = []
     seat_claims: dict[int, tuple[int, datetime.datetime]] = {}
     seat_ends: dict[int, datetime.datetime] = {}
@@ -155,7 +159,7 @@ def build_attempts(
         hold = at + typical
         claims = by_user.get(refusal.user_id, [])
         k = bisect.bisect_left(claims, (at,))
-        if k < len(claims) and local_time(claims[k][0]).date() == local_time(at).date():
+        if k < len(claims) and local_time(claims[k][0], tz).date() == local_time(at, tz).date():
             hold = claims[k][1]  # held until the seat of the retry that worked (rule 3)
         attempts.append(
             Attempt(at, refusal.user_id, hold, at >= start, refused=True, capacity=refusal.capacity)
@@ -166,10 +170,15 @@ def build_attempts(
 
 
 def replay(
-    attempts: Sequence[Attempt], capacity: int | None = None, *, as_it_was: bool = False
+    attempts: Sequence[Attempt],
+    capacity: int | None = None,
+    *,
+    as_it_was: bool = False,
+    tz: datetime.tzinfo | None = None,
 ) -> ReplayResult:
     """First come, first served replay of time-ordered attempts against `capacity` seats (None:
-    unlimited), or with `as_it_was` against the capacity in force at each attempt.
+    unlimited), or with `as_it_was` against the capacity in force at each attempt. Refusals are
+    counted per day of `tz` (None: the current zone).
 
     A seat is held over [at, holds_until). A seat freed at an instant stays counted as taken for
     the refusals of that instant, and is handed to a claim of that instant that finds no other
@@ -221,7 +230,7 @@ def replay(
         full = attempt.counted and limit is not None and len(holds) >= limit
         if full and (attempt.refused or not free_one_ending_now()):
             refused += 1
-            by_day[local_time(attempt.at).date()] += 1
+            by_day[local_time(attempt.at, tz).date()] += 1
             continue
         holds[user_id] = attempt.holds_until
         heapq.heappush(ends, (attempt.holds_until, user_id))
@@ -256,7 +265,7 @@ class Simulation:
     needed: dict[int, int] = field(default_factory=dict)
     # The capacity was not the same all period (rule 5): "as it was" differs from every row.
     capacity_varies: bool = False
-    # The replay as it was, with today's timeout, per site-local day: what really happened.
+    # The replay as it was, with today's timeout, per day of the company: what really happened.
     actual_by_day: dict[datetime.date, int] = field(default_factory=dict)
 
     def get(self, capacity: int | None, timeout: int) -> Scenario:
@@ -308,16 +317,17 @@ def simulate(
 ) -> Simulation:
     """Replay [start, end) against each capacity (default: what the catalogue allows, up to what
     nobody would have been refused with), as it was, and each idle timeout (plus the company's
-    own). Four queries."""
-    lo, hi = period_bounds(start, end)
+    own). Days are the company's, in its time zone. Four queries."""
+    tz = zone_of(company)
+    lo, hi = period_bounds(start, end, tz)
     until = max(lo, report_end(hi, now))
-    days = local_days(lo, hi)
+    days = local_days(lo, hi, tz)
     day_capacity = dict(zip(days, capacity_per_day(company, days), strict=True))
 
     @functools.cache
     def capacity_at(moment: datetime.datetime) -> int | None:
         # The same moments come back for every timeout: one time-zone conversion each.
-        return day_capacity.get(local_time(moment).date())
+        return day_capacity.get(local_time(moment, tz).date())
 
     actual_capacity = day_capacity[days[-1]]
     actual_timeout = idle_timeout_of(company)
@@ -334,11 +344,12 @@ def simulate(
             start=lo,
             until=until,
             capacity_at=capacity_at,
+            tz=tz,
         )
         for t in minutes
     }
     # With at least as many seats as the unlimited replay held at once, nobody is refused.
-    needed = {t: replay(a, None).peak for t, a in attempts_by_timeout.items()}
+    needed = {t: replay(a, None, tz=tz).peak for t, a in attempts_by_timeout.items()}
     if capacities is None:
         package_seats = LicensePackage.objects.values_list("seats", flat=True)
         ladder = catalogue_capacities(package_seats, max([*needed.values(), 1]))
@@ -359,11 +370,11 @@ def simulate(
     as_it_was = {}
     for t in minutes:
         results = {
-            c: ReplayResult(0, 0, 0) if c >= needed[t] else replay(attempts_by_timeout[t], c)
+            c: ReplayResult(0, 0, 0) if c >= needed[t] else replay(attempts_by_timeout[t], c, tz=tz)
             for c in caps
         }
         same = None if varies else results.get(actual_capacity)
-        as_it_was[t] = same or replay(attempts_by_timeout[t], as_it_was=True)
+        as_it_was[t] = same or replay(attempts_by_timeout[t], as_it_was=True, tz=tz)
         scenarios.append(Scenario(None, t, as_it_was[t].refused, as_it_was[t].refused_days))
         scenarios += [Scenario(c, t, r.refused, r.refused_days) for c, r in results.items()]
     attempts = sum(1 for a in attempts_by_timeout[minutes[0]] if a.counted)

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.time_zones import site_today
 from common.links import page_path
 from sessions_seats import selectors as seat_selectors
 
@@ -23,7 +24,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         company = user.own_company
         context.update(
             company=company,
-            capacity=seat_selectors.capacity_of(company),
+            capacity=seat_selectors.capacity_of(company, site_today()),
             in_use=seat_selectors.seats_in_use(company),
             devices=seat_selectors.open_sessions_of(user),
             contact=seat_selectors.contact_for(company),

@@ -21,7 +21,7 @@ from license_requests import selectors as request_selectors
 from license_requests import services as request_services
 from license_requests.permissions import may_ask
 from sessions_seats.models import LicensePackage
-from usage import digest, pages
+from usage import digest, pages, report_json
 from usage.forms import LedgerFilterForm, PeriodForm
 
 from .. import license_requests as portal_requests
@@ -63,7 +63,9 @@ class RefusalLicenseRequestForm(LicenseRequestForm):
 @company_admin_required
 def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
     company = request.user.own_company
-    form = PeriodForm(request.GET, default=lambda: pages.default_usage_period(company))
+    form = PeriodForm(
+        request.GET, company=company, default=lambda: pages.default_usage_period(company)
+    )
     context: dict = {
         "form": form,
         "company": company,
@@ -83,11 +85,13 @@ def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
 def usage_json(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The usage report's figures as JSON: the same period parameters and numbers as the page."""
     company = request.user.own_company
-    form = PeriodForm(request.GET, default=lambda: pages.default_usage_period(company))
+    form = PeriodForm(
+        request.GET, company=company, default=lambda: pages.default_usage_period(company)
+    )
     if not form.is_valid():
-        return pages.invalid_period_json_response(form)
+        return report_json.invalid_period_json_response(form)
     start, end = form.period
-    return pages.usage_json_response(company, start=start, end=end)
+    return report_json.usage_json_response(company, start=start, end=end)
 
 
 @require_GET

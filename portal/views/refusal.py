@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.time_zones import zone_of
 from sessions_seats.forced_logout import UNSAVED_WORK_WARNING
 from sessions_seats.services import Refusal
 
@@ -36,6 +37,8 @@ def _render_free_seat_confirm(
         "holder": holder,
         "admin": admin,
         "warning": UNSAVED_WORK_WARNING,
+        # The admin is not signed in yet: no zone is active, so the page names the company's.
+        "time_zone": zone_of(admin.own_company),
     }
     return render(request, "portal/free_seat_confirm.html", context, status=status)
 

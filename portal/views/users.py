@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services as account_services
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from accounts.time_zones import site_today
 from common.text import plural
 from sessions_seats import selectors as seat_selectors
 from sessions_seats.forced_logout import (
@@ -84,7 +85,7 @@ def users(request: AuthenticatedHttpRequest) -> HttpResponse:
         "rows": rows,
         "company": company,
         # The home page's figures, from the same selectors: both pages say the same at any moment.
-        "capacity": seat_selectors.capacity_of(company),
+        "capacity": seat_selectors.capacity_of(company, site_today()),
         "in_use": seat_selectors.seats_in_use(company),
         "empty": empty_matching.format(query=query) if query else empty,
     }

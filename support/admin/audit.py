@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -35,6 +36,14 @@ CSV_COLUMNS = [
 ]
 
 
+class WhenFilter(admin.DateFieldListFilter):
+    """The date filter of `at`, titled "By when" rather than Django's "By at" (the field's name)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "when"
+
+
 def csv_response(queryset: QuerySet[ForcedLogout]) -> StreamingHttpResponse:
     rows = (
         [getattr(record, field) for field, _ in CSV_COLUMNS]
@@ -59,7 +68,7 @@ class ForcedLogoutAdmin(
         "warned_column",
     ]
     list_display_links = ["at_column"]
-    list_filter = ["actor_role", "at", ("company", CompanyListFilter)]
+    list_filter = ["actor_role", ("at", WhenFilter), ("company", CompanyListFilter)]
     search_fields = ["target_email", "actor_email", "company_name", "reason", "requested_by"]
     date_hierarchy = "at"
     actions = ["export_csv"]

@@ -15,9 +15,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.time_zones import site_today
 from license_requests import services as request_services
 from license_requests.models import LicenseRequest
 from license_requests.permissions import may_decide, may_fulfil
@@ -229,7 +229,7 @@ class LicenseRequestAdmin(
         initial = {
             "package": obj.package_id,
             "quantity": obj.quantity,
-            "starts_on": timezone.localdate(),
+            "starts_on": site_today(),
         }
         form = AssignEntitlementForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():

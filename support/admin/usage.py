@@ -18,7 +18,7 @@ from django.urls import path, reverse
 
 from accounts.models import Company
 from license_requests.selectors import open_request_of
-from usage import pages
+from usage import pages, report_json
 from usage.forms import LedgerFilterForm, PeriodForm
 
 USAGE_TEMPLATE = "admin/accounts/company/usage_report.html"
@@ -75,7 +75,9 @@ class CompanyUsageAdminMixin(_CompanyAdminBase):
 
     def usage_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
         company = self._visible_company(request, object_id)
-        form = PeriodForm(request.GET, default=lambda: pages.default_usage_period(company))
+        form = PeriodForm(
+            request.GET, company=company, default=lambda: pages.default_usage_period(company)
+        )
         context = self._context(request, company, f"Usage of {company.name}")
         context["form"] = form
         status = 200
@@ -96,11 +98,13 @@ class CompanyUsageAdminMixin(_CompanyAdminBase):
 
     def usage_json_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
         company = self._visible_company(request, object_id)
-        form = PeriodForm(request.GET, default=lambda: pages.default_usage_period(company))
+        form = PeriodForm(
+            request.GET, company=company, default=lambda: pages.default_usage_period(company)
+        )
         if not form.is_valid():
-            return pages.invalid_period_json_response(form)
+            return report_json.invalid_period_json_response(form)
         start, end = form.period
-        return pages.usage_json_response(company, start=start, end=end)
+        return report_json.usage_json_response(company, start=start, end=end)
 
     def ledger_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
         company = self._visible_company(request, object_id)

@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -42,3 +43,23 @@ def test_other_companies_entitlements_do_not_count():
     EntitlementFactory(company=other, package=PackageFactory(seats=25))
 
     assert capacity_of(company) == 0
+
+
+def test_capacity_is_counted_on_the_sites_day_whatever_time_zone_a_page_has_active():
+    """A company user's pages run in their company's zone; licenses start and end on the site's
+    days, the ones sign-ins are checked on."""
+    site_day = timezone.localdate(timezone=timezone.get_default_timezone())
+    # At any hour, one of the zones furthest east and west of UTC is on another day.
+    for name in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        zone = zoneinfo.ZoneInfo(name)
+        zone_day = timezone.localdate(timezone=zone)
+        if zone_day != site_day:
+            break
+    company = CompanyFactory()
+    if zone_day > site_day:  # valid from the zone's day on: not yet on the site's
+        EntitlementFactory(company=company, starts_on=zone_day)
+    else:  # valid until the zone's day: over on the site's
+        EntitlementFactory(company=company, starts_on=zone_day - DAY, ends_on=zone_day)
+
+    with timezone.override(zone):
+        assert capacity_of(company) == 0

@@ -126,7 +126,7 @@ def test_each_day_has_a_focusable_titled_target_bigger_than_its_dot():
     dot = 2 * float(root.find(f".//{SVG}circle").get("r"))
     for target, title in zip(targets, titles, strict=True):
         assert target.get("tabindex") == "0"
-        assert target.get("aria-label") == title
+        assert target.get("role") == "img" and target.get("aria-label") == title
         assert float(target.get("width")) > 3 * dot and float(target.get("height")) > 3 * dot
 
 

@@ -35,12 +35,14 @@ def test_line_chart_is_valid_svg_with_a_title_and_every_point():
 
     assert isinstance(svg, SafeString)
     root = parse(svg)
-    assert root.get("role") == "img"
+    # A group, not an image: an image's children are presentational, and its days are focusable.
+    assert root.get("role") == "group"
     title = root.find("svg:title", NS)
     desc = root.find("svg:desc", NS)
     assert title.text == "Peak users vs capacity"
     assert desc.text.startswith("Per day")
-    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert root.get("aria-labelledby") == title.get("id")
+    assert root.get("aria-describedby") == desc.get("id")
     assert points(root, "circle") == [
         *zip(DAYS, [1.0, 3.0, 2.0, 0.0], strict=True),
         *zip(DAYS, [3.0, 3.0, 3.0, 3.0], strict=True),

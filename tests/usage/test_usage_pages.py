@@ -70,7 +70,7 @@ def test_portal_report_shows_numbers_charts_simulator_and_recommendation(
     assert (page.report.peak, page.report.refused, page.report.refused_people) == (3, 3, 1)
     html = response.content.decode()
     assert "With 3 seats, 3 sign-ins were refused on 3 days." in html
-    assert html.count('role="img"') == 2  # the line and the bar chart
+    assert html.count('class="usage-chart"') == 2  # the line and the bar chart
     assert 'id="days-table"' in html and 'id="simulator"' in html and 'id="busiest-hours"' in html
     assert "9.0" in html  # seat-hours used: 3 days × 3 people × 3 hours
     # The simulator's table has today's capacity and a bigger one that refuses none.
