@@ -37,7 +37,8 @@ Why it is correct:
   company's row this statement holds locked.
 
 Capacity is read with the same SQL as everywhere: `selectors.capacity_expression`, compiled once a
-day per process (compiling an ORM query costs about as long as running this one).
+day per process (compiling an ORM query costs about as long as running this one). The statement is
+planned once per database connection (`common.prepared_statements`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from django.utils import timezone
 
 from accounts.models import Company
 from accounts.time_zones import site_today
+from common.prepared_statements import execute_prepared
 
 from .claim_rules import Seen
 from .selectors import capacity_expression
@@ -93,7 +95,7 @@ facts AS MATERIALIZED (
 new_seat AS (
     INSERT INTO sessions_seats_seat
         (company_id, user_id, claimed_at, released_at, release_reason, logout_scheduled_at)
-    SELECT facts.id, %s, %s::timestamptz + facts.waited, NULL, '', NULL FROM facts
+    SELECT facts.id, %s::bigint, %s::timestamptz + facts.waited, NULL, '', NULL FROM facts
     WHERE facts.admitted AND facts.held_seat_id IS NULL
     ON CONFLICT (user_id) WHERE released_at IS NULL DO NOTHING
     RETURNING id
@@ -102,8 +104,8 @@ new_session AS (
     INSERT INTO sessions_seats_seatsession
         (seat_id, session_key, started_at, last_activity, ended_at, end_reason, ended_by_id,
          ip, user_agent)
-    SELECT COALESCE(facts.held_seat_id, new_seat.id), %s, %s::timestamptz + facts.waited,
-        %s::timestamptz + facts.waited, NULL, '', NULL, %s::inet, %s
+    SELECT COALESCE(facts.held_seat_id, new_seat.id), %s::varchar, %s::timestamptz + facts.waited,
+        %s::timestamptz + facts.waited, NULL, '', NULL, %s::inet, %s::varchar
     FROM facts LEFT JOIN new_seat ON TRUE
     WHERE facts.admitted AND COALESCE(facts.held_seat_id, new_seat.id) IS NOT NULL
     RETURNING id, seat_id, started_at
@@ -198,7 +200,7 @@ def claim(
     ]
     with connection.cursor() as cursor:
         started = time.perf_counter()
-        cursor.execute(sql, params)
+        execute_prepared(cursor, sql, params)
         row = cursor.fetchone()
         finished = time.perf_counter()
     if row is None:

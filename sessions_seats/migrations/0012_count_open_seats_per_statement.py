@@ -1,11 +1,14 @@
-"""On PostgreSQL, the seat counter's triggers fire once per statement instead of once per seat.
+"""On PostgreSQL, releasing seats updates the seat counter once per statement, not once per seat.
 
 A reaper batch releases thousands of seats of a few companies in one UPDATE. Counted per row,
 that was one UPDATE of a company's row per seat, each making a new version of the same row inside
 one transaction, which every later update of that row walks past: the counter was most of the
 release's cost, and grew faster than the batch. Counted per statement, the trigger reads the
 statement's changed rows (transition tables) and updates each company's row once, by the net
-change of its open seats.
+change of its open seats. Deletes are counted the same way.
+
+Inserts keep migration 0010's row trigger: a claim inserts one seat, and for one row the
+statement trigger's extra work (the transition table, the grouping) costs more than it saves.
 
 The companies are locked in id order before they are updated, the order of every claim and
 release (`sessions_seats.releases`), so two writers that bypass the engine cannot deadlock on the
@@ -47,17 +50,17 @@ def _function(name: str, changes: str) -> str:
 
 
 POSTGRESQL = [
-    *ROW_TRIGGERS.POSTGRESQL_REVERSE,
+    # 0010's triggers go; its function stays, for the row trigger on inserts.
+    "DROP TRIGGER IF EXISTS seat_count_update ON sessions_seats_seat",
+    "DROP TRIGGER IF EXISTS seat_count_insert_delete ON sessions_seats_seat",
     # Written to run again over a half-migrated database: a failed test database reset is one.
     "DROP TRIGGER IF EXISTS seat_count_insert ON sessions_seats_seat",
     "DROP TRIGGER IF EXISTS seat_count_delete ON sessions_seats_seat",
-    _function("sessions_seats_count_inserted_seats", _OPENED),
     _function("sessions_seats_count_deleted_seats", _CLOSED),
     _function("sessions_seats_count_updated_seats", f"{_OPENED} UNION ALL {_CLOSED}"),
     """
     CREATE TRIGGER seat_count_insert AFTER INSERT ON sessions_seats_seat
-    REFERENCING NEW TABLE AS new_seats
-    FOR EACH STATEMENT EXECUTE FUNCTION sessions_seats_count_inserted_seats()
+    FOR EACH ROW EXECUTE FUNCTION sessions_seats_count_open_seats()
     """,
     """
     CREATE TRIGGER seat_count_delete AFTER DELETE ON sessions_seats_seat
@@ -77,7 +80,6 @@ POSTGRESQL_REVERSE = [
     "DROP TRIGGER IF EXISTS seat_count_insert ON sessions_seats_seat",
     "DROP FUNCTION IF EXISTS sessions_seats_count_updated_seats()",
     "DROP FUNCTION IF EXISTS sessions_seats_count_deleted_seats()",
-    "DROP FUNCTION IF EXISTS sessions_seats_count_inserted_seats()",
     *ROW_TRIGGERS.POSTGRESQL,
 ]
 

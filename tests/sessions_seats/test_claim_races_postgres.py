@@ -101,13 +101,17 @@ def test_the_company_lock_is_held_for_one_statement_after_djangos_login(company,
         assert services.sign_in(request, members[0]) is None
 
     sql = [q["sql"] for q in captured.captured_queries]
-    [lock] = [i for i, s in enumerate(sql) if 'FROM "accounts_company"' in s and "FOR NO KEY" in s]
-    before, claim, after = sql[:lock], sql[lock], sql[lock + 1 :]
+    [prepare] = [
+        i for i, s in enumerate(sql) if 'FROM "accounts_company"' in s and "FOR NO KEY" in s
+    ]
+    before, claim, under = sql[:prepare], sql[prepare], sql[prepare + 1 :]
     assert any("django_session" in s for s in before)
     assert any('"last_login"' in s for s in before)
-    # The statement locks, reads and inserts, and commits by itself: nothing runs under the lock
-    # but it, and it writes no session of Django's, no axes record and no `last_login`.
-    assert after == []
+    # The connection's first claim prepares the statement, then runs it: it locks, reads and
+    # inserts, and commits by itself, so nothing runs under the lock but it, and it writes no
+    # session of Django's, no axes record and no `last_login`.
+    assert claim.startswith("PREPARE ")
+    assert len(under) == 1 and under[0].startswith("EXECUTE ")
     assert "INSERT INTO sessions_seats_seat " in claim.replace("\n", " ")
     assert "INSERT INTO sessions_seats_seatsession" in claim
     assert not any(word in claim for word in ("django_session", "axes", "last_login"))
