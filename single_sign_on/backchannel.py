@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
+from common.id_sets import among
+
 from .claims import session_id_claim, subject_claim
 from .models import AppSession, AppSessionCredential, BackchannelDelivery
 from .tasks import deliver_backchannel_logout
@@ -45,7 +47,7 @@ def end_app_sessions(
     with transaction.atomic():
         rows = list(
             AppSession.objects.select_for_update(of=("self",))
-            .filter(seat_session_id__in=seat_session_ids, ended_at__isnull=True)
+            .filter(seat_session_id__in=among(seat_session_ids), ended_at__isnull=True)
             .order_by("pk")
             .values_list(
                 "pk",
