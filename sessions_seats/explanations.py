@@ -62,9 +62,11 @@ def deactivation_notice(user: User) -> str:
     """Why a deactivated person cannot sign in: who deactivated the account, when, and whom to
     ask to reactivate it (their company admins, or Foundry when Foundry did it)."""
     by = deactivator_name(user)
-    when = f" on {_when(user.deactivated_at, user.company)}" if user.deactivated_at else ""
-    # Said last, so that the sentence about who did it reads on without a break.
-    zone = f" The time is in {_zone_name(user.company)}." if when else ""
+    when = (
+        f" on {_when(user.deactivated_at, user.company)} ({_zone_name(user.company)})"
+        if user.deactivated_at
+        else ""
+    )
     if by is None:
         said = f"Your account has been deactivated{when}."
     elif deactivated_by_own_admin(user):
@@ -79,12 +81,12 @@ def deactivation_notice(user: User) -> str:
     if deactivated_by_own_admin(user) and admins:
         names = _or([f"{admin.get_full_name()} ({admin.email})" for admin in admins])
         whom = "your company admins" if len(admins) > 1 else "your company admin"
-        return f"{said} To use Foundry again, ask {whom} {names}.{zone}"
+        return f"{said} To use Foundry again, ask {whom} {names}."
     if user.company is None:
-        return f"{said} Ask Foundry support about it.{zone}"
+        return f"{said} Ask Foundry support about it."
     contact = contact_for(user.company)
     whom = f"your account manager {contact.name}" if contact.is_account_manager else contact.name
-    return f"{said} To use Foundry again, contact {whom} at {contact.email}.{zone}"
+    return f"{said} To use Foundry again, contact {whom} at {contact.email}."
 
 
 def _or(words: list[str]) -> str:

@@ -156,8 +156,7 @@ def test_a_deactivated_person_is_told_when_in_the_companys_zone(company_admin, m
 
     page = sign_in(Client(), members[0]).content.decode()
 
-    assert f"your company admin, on {shown(members[0].deactivated_at)}." in page
-    assert "The time is in Asia/Tokyo." in page
+    assert f"your company admin, on {shown(members[0].deactivated_at)} (Asia/Tokyo)." in page
 
 
 # --- What it costs ------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ def deactivated_by(actor: User, user: User) -> User:
 
 
 def when(user: User) -> str:
-    return date_format(timezone.localtime(user.deactivated_at), "DATETIME_FORMAT")
+    # Pages name the zone of the time; the company has none of its own, so it is the site's.
+    return f"{date_format(timezone.localtime(user.deactivated_at), 'DATETIME_FORMAT')} (UTC)"
 
 
 def test_the_next_request_says_which_admin_deactivated_the_account_and_whom_to_ask(
