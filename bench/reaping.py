@@ -16,7 +16,7 @@ its peak RSS is its own and not the seeding's; Django is set up and the connecti
 the baseline is read, so what grows is what the work itself needs. On PostgreSQL every child starts
 after a VACUUM ANALYZE, so no run pays for the dead rows of the one before.
 
-`python bench/run.py --only reap --n 100000` runs these figures alone.
+`python bench/run.py --reap-only --n 100000` runs these figures alone.
 """
 
 from __future__ import annotations

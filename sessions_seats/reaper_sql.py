@@ -58,6 +58,11 @@ from .signals import announce_ended
 # `seatsession_end_has_reason` and `seat_release_has_reason` make equivalent to `ended_at IS NULL`
 # and `released_at IS NULL`. Written the usual way, the planner intersects the batch's primary
 # keys with the partial index of every open row, and reads that whole index once per batch.
+#
+# Every statement reaches the batch's rows through primary keys, one probe per row: joined the
+# usual way (`FROM picked, seat`, `NOT EXISTS (...)`), the planner hashes the whole session table
+# once per batch, so each batch cost more the more sessions the table held, history included.
+# `= ANY(ARRAY(...))` and the subqueries below keep it to the batch.
 _END_SESSIONS = """
     WITH picked AS (
         SELECT id FROM sessions_seats_seatsession
@@ -67,9 +72,9 @@ _END_SESSIONS = """
     )
     UPDATE sessions_seats_seatsession AS ss
     SET ended_at = %(now)s, end_reason = %(reason)s, ended_by_id = NULL
-    FROM picked, sessions_seats_seat AS seat
-    WHERE ss.id = picked.id AND ss.end_reason = '' AND seat.id = ss.seat_id
-    RETURNING ss.id, ss.session_key, ss.seat_id, seat.company_id
+    WHERE ss.id = ANY(ARRAY(SELECT id FROM picked)) AND ss.end_reason = ''
+    RETURNING ss.id, ss.session_key, ss.seat_id,
+        (SELECT seat.company_id FROM sessions_seats_seat AS seat WHERE seat.id = ss.seat_id)
 """
 
 _LOCK_COMPANIES = """
@@ -77,6 +82,8 @@ _LOCK_COMPANIES = """
     ORDER BY id FOR NO KEY UPDATE
 """
 
+# OFFSET 0 keeps the NOT EXISTS a subquery probed once per seat (through the seat's index on
+# seat sessions) instead of an anti-join over every open session.
 _RELEASE_EMPTIED_SEATS = """
     UPDATE sessions_seats_seat AS seat
     SET released_at = %(now)s, release_reason = %(reason)s
@@ -84,6 +91,7 @@ _RELEASE_EMPTIED_SEATS = """
     AND NOT EXISTS (
         SELECT 1 FROM sessions_seats_seatsession AS ss
         WHERE ss.seat_id = seat.id AND ss.ended_at IS NULL
+        OFFSET 0
     )
     RETURNING seat.id
 """
@@ -116,10 +124,14 @@ def end_batch(session_ids: Sequence[int], reason: str, now: datetime.datetime) -
 
 def _delete_django_sessions(cursor, session_keys: list[str]) -> None:
     # The plain database store keeps nothing outside its table: one DELETE is the same as a
-    # delete() per key. Any other store is asked key by key, as `end_sessions` does.
+    # delete() per key. Any other store is asked key by key, as `end_sessions` does. The keys
+    # come through a subquery, whose size the planner does not guess: given the array itself,
+    # it scans the whole session table once per batch rather than probe its index per key.
     if settings.SESSION_ENGINE == _DB_SESSION_ENGINE:
         cursor.execute(
-            f"DELETE FROM {Session._meta.db_table} WHERE session_key = ANY(%s)", [session_keys]
+            f"DELETE FROM {Session._meta.db_table} "
+            "WHERE session_key = ANY(ARRAY(SELECT unnest(%s::varchar[])))",
+            [session_keys],
         )
     else:
         django_sessions.delete_sessions(session_keys)
