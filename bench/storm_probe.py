@@ -83,22 +83,13 @@ class SeatSampler:
 
 def read_sample(company_id: int, phase: str) -> Sample:
     from django.db import connection
-    from django.db.models import Count, OuterRef, Subquery
 
     from accounts.models import Company
-    from sessions_seats.models import Seat
+    from sessions_seats.selectors import counted_open_seats
 
-    open_seats = (
-        Seat.objects.open()
-        .filter(company=OuterRef("pk"))
-        .order_by()
-        .values("company")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     seats_in_use, open_now = (
         Company.objects.filter(pk=company_id)
-        .annotate(open_now=Subquery(open_seats))
+        .annotate(open_now=counted_open_seats())
         .values_list("seats_in_use", "open_now")
         .get()
     )
@@ -112,7 +103,7 @@ def read_sample(company_id: int, phase: str) -> Sample:
                 " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
             )
             active, waiting = cursor.fetchone()
-    return Sample(phase, seats_in_use, open_now or 0, active, waiting)
+    return Sample(phase, seats_in_use, open_now, active, waiting)
 
 
 def seat_figures(sampler: SeatSampler, company, capacity: int) -> dict[str, object]:

@@ -11,12 +11,12 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F
 
 from accounts.models import Company
 
 from .models import Seat
+from .selectors import counted_open_seats
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +32,8 @@ class Correction:
 
 def reconcile_seat_counts() -> list[Correction]:
     """Set every drifted counter to the company's open seats; what was corrected."""
-    counted = (
-        Seat.objects.open()
-        .filter(company=OuterRef("pk"))
-        .order_by()
-        .values("company")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     drifted = list(
-        Company.objects.annotate(counted=Coalesce(Subquery(counted), 0))
+        Company.objects.annotate(counted=counted_open_seats())
         .exclude(seats_in_use=F("counted"))
         .values_list("pk", flat=True)
     )

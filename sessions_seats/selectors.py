@@ -171,6 +171,12 @@ def _count(queryset: QuerySet, group_by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def counted_open_seats() -> Coalesce:
+    """The open seats of the company `OuterRef("pk")`, counted row by row: what its
+    `seats_in_use` counter must equal (`seat_counts.reconcile_seat_counts`)."""
+    return _count(Seat.objects.open().filter(company=OuterRef("pk")), "company")
+
+
 def with_activity(seats: QuerySet[Seat]) -> QuerySet[SeatWithActivity]:
     """Seats with `devices` (open sessions), `last_active_at`, `latest_ip`, `latest_user_agent`.
 
