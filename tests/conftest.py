@@ -89,6 +89,17 @@ def sign_in(client: Client, user: User, password: str = PASSWORD, **extra):
     return client.post(reverse("login"), {"username": user.email, "password": password}, **extra)
 
 
+def signed_in_client(user: User) -> Client:
+    """A browser signed in as `user`: company users through the sign-in page (they take a seat
+    as anyone would), staff directly."""
+    client = Client()
+    if user.takes_seat:
+        assert sign_in(client, user).status_code == 302
+    else:
+        client.force_login(user)
+    return client
+
+
 # --- Staff console ---------------------------------------------------------------------------
 
 
@@ -164,3 +175,11 @@ def company_admin(company) -> User:
     from .factories import CompanyAdminFactory
 
     return CompanyAdminFactory(company=company, email="admin@acme.example", full_name="Alex Admin")
+
+
+@pytest.fixture
+def admin_client(company_admin) -> Client:
+    """The company admin, signed in through the sign-in page (holding one of the seats)."""
+    client = Client()
+    assert sign_in(client, company_admin).status_code == 302
+    return client

@@ -22,7 +22,7 @@ from portal import proofs
 from sessions_seats.models import Entitlement, LicensePackage
 from sessions_seats.selectors import capacity_of
 
-from ..conftest import sign_in
+from ..conftest import sign_in, signed_in_client
 from ..factories import (
     PASSWORD,
     CompanyAdminFactory,
@@ -54,15 +54,6 @@ def ten(db):
     return PackageFactory(seats=10)
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    if user.takes_seat:
-        assert sign_in(client, user).status_code == 302
-    else:
-        client.force_login(user)
-    return client
-
-
 def change_url(obj) -> str:
     return reverse("admin:license_requests_licenserequest_change", args=[obj.pk])
 
@@ -85,7 +76,7 @@ def test_the_form_is_prefilled_from_the_recommendation(company, company_admin, m
     for person in members[3:]:
         LoginDenialFactory(user=person, at=nine + datetime.timedelta(minutes=30))
 
-    response = signed_in(company_admin).get(ASK)
+    response = signed_in_client(company_admin).get(ASK)
 
     assert response.status_code == 200
     # 5 people wanted a seat at once, 3 seats: two more would do. The smallest catalogue line
@@ -100,7 +91,7 @@ def test_the_form_is_prefilled_from_the_recommendation(company, company_admin, m
 def test_an_admin_asks_and_the_account_manager_is_emailed(
     company, company_admin, ten, django_capture_on_commit_callbacks
 ):
-    client = signed_in(company_admin)
+    client = signed_in_client(company_admin)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(ASK, {"package": ten.pk, "quantity": 2, "note": "Team grows"})
@@ -127,8 +118,8 @@ def test_a_second_ask_is_merged_into_the_open_request(
     company, company_admin, ten, django_capture_on_commit_callbacks
 ):
     other_admin = CompanyAdminFactory(company=company, full_name="Bo Boss")
-    signed_in(company_admin).post(ASK, {"package": ten.pk, "quantity": 1, "note": "first"})
-    client = signed_in(other_admin)
+    signed_in_client(company_admin).post(ASK, {"package": ten.pk, "quantity": 1, "note": "first"})
+    client = signed_in_client(other_admin)
     three = company.entitlements.get().package
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -175,7 +166,7 @@ def test_without_an_account_manager_support_is_emailed(
 
 
 def test_members_are_told_to_ask_their_admins_and_cannot_ask(company, company_admin, members, ten):
-    client = signed_in(members[0])
+    client = signed_in_client(members[0])
 
     page = client.get(ASK)
     post = client.post(ASK, {"package": ten.pk, "quantity": 1})
@@ -189,7 +180,7 @@ def test_members_are_told_to_ask_their_admins_and_cannot_ask(company, company_ad
 
 
 def test_the_form_validates(company_admin, ten):
-    response = signed_in(company_admin).post(ASK, {"package": ten.pk, "quantity": 0})
+    response = signed_in_client(company_admin).post(ASK, {"package": ten.pk, "quantity": 0})
 
     assert response.status_code == 400
     assert "greater than or equal to 1" in response.content.decode()
@@ -200,7 +191,7 @@ def test_the_portal_lists_only_the_companys_requests(company_admin, other_compan
     LicenseRequestFactory(requested_by=company_admin, note="ours")
     LicenseRequestFactory(requested_by=CompanyAdminFactory(company=other_company), note="theirs")
 
-    context = signed_in(company_admin).get(MINE).context
+    context = signed_in_client(company_admin).get(MINE).context
 
     assert [r.company_id for r in context["requests"]] == [company_admin.company_id]
 
@@ -209,7 +200,7 @@ def test_home_shows_the_latest_requests_status(company_admin, superuser):
     request = LicenseRequestFactory(requested_by=company_admin)
     upgrades.decline_request(actor=superuser, license_request=request, note="Budget")
 
-    html = signed_in(company_admin).get(reverse("home")).content.decode()
+    html = signed_in_client(company_admin).get(reverse("home")).content.decode()
 
     assert 'id="latest-request"' in html and "<strong>declined</strong>" in html
 
@@ -297,8 +288,8 @@ def requests_(company, company_admin, other_company, ten):
 def test_the_queue_is_scoped_to_the_managers_companies(requests_, account_manager, support_agent):
     ours, theirs = requests_
 
-    managed = signed_in(account_manager).get(QUEUE).context["cl"].result_list
-    everyone = signed_in(support_agent).get(QUEUE).context["cl"].result_list
+    managed = signed_in_client(account_manager).get(QUEUE).context["cl"].result_list
+    everyone = signed_in_client(support_agent).get(QUEUE).context["cl"].result_list
 
     assert list(managed) == [ours]
     assert set(everyone) == {ours, theirs}
@@ -307,7 +298,7 @@ def test_the_queue_is_scoped_to_the_managers_companies(requests_, account_manage
 def test_the_queue_shows_open_requests_by_default(requests_, account_manager, superuser):
     ours, _ = requests_
     upgrades.decline_request(actor=superuser, license_request=ours, note="No")
-    client = signed_in(account_manager)
+    client = signed_in_client(account_manager)
 
     assert list(client.get(QUEUE).context["cl"].result_list) == []
     assert list(client.get(QUEUE, {"status": "declined"}).context["cl"].result_list) == [ours]
@@ -315,7 +306,7 @@ def test_the_queue_shows_open_requests_by_default(requests_, account_manager, su
 
 def test_another_manager_cannot_see_or_answer(requests_, account_manager, ten):
     _, theirs = requests_
-    client = signed_in(account_manager)
+    client = signed_in_client(account_manager)
 
     assert client.get(change_url(theirs)).status_code == 404
     assert client.get(assign_url(theirs)).status_code == 404
@@ -328,7 +319,7 @@ def test_another_manager_cannot_see_or_answer(requests_, account_manager, ten):
 
 def test_support_reads_but_does_not_answer(requests_, support_agent, ten):
     ours, _ = requests_
-    client = signed_in(support_agent)
+    client = signed_in_client(support_agent)
 
     page = client.get(change_url(ours))
     assert page.status_code == 200 and assign_url(ours) not in page.content.decode()
@@ -340,7 +331,7 @@ def test_support_reads_but_does_not_answer(requests_, support_agent, ten):
 
 def test_customers_never_reach_the_queue(requests_, company_admin):
     ours, _ = requests_
-    for client in (signed_in(company_admin), Client()):
+    for client in (signed_in_client(company_admin), Client()):
         for url in (QUEUE, change_url(ours), assign_url(ours), decline_url(ours)):
             assert "/admin/login/" in client.get(url)["Location"]
 
@@ -349,7 +340,7 @@ def test_assigning_an_entitlement_fulfils_the_request_and_emails_the_requester(
     company, requests_, account_manager, ten, django_capture_on_commit_callbacks
 ):
     ours, _ = requests_
-    client = signed_in(account_manager)
+    client = signed_in_client(account_manager)
     page = client.get(change_url(ours)).content.decode()
     assert assign_url(ours) in page and decline_url(ours) in page
     form = client.get(assign_url(ours)).context["form"]
@@ -405,7 +396,7 @@ def test_declining_needs_a_note_and_emails_everyone_who_asked(
     ours, _ = requests_
     colleague = CompanyAdminFactory(company=company)
     ours.requesters.add(colleague)
-    client = signed_in(account_manager)
+    client = signed_in_client(account_manager)
 
     empty = client.post(decline_url(ours), {"note": ""})
     assert empty.status_code == 400 and "Say why" in empty.content.decode()
@@ -425,7 +416,7 @@ def test_the_requester_sees_the_decision_in_the_portal(requests_, account_manage
     ours, _ = requests_
     upgrades.decline_request(actor=account_manager, license_request=ours, note="Call me")
 
-    html = signed_in(ours.requested_by).get(MINE).content.decode()
+    html = signed_in_client(ours.requested_by).get(MINE).content.decode()
 
     assert 'data-status="declined"' in html and "Call me" in html
 
@@ -467,7 +458,7 @@ def test_every_post_needs_the_csrf_token(requests_, company_admin, account_manag
 
 
 def test_staff_are_not_offered_to_buy(support_agent):
-    assert signed_in(support_agent).get(ASK).status_code == 403
+    assert signed_in_client(support_agent).get(ASK).status_code == 403
 
 
 def test_a_deactivated_admin_cannot_ask(company_admin, ten):

@@ -13,7 +13,6 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from ..conftest import sign_in
-from ..factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -117,13 +116,6 @@ def test_choosing_a_password_ties_the_mismatch_and_the_rules_to_the_fields(membe
     # The rules are described too, and the first field has no error of its own.
     assert not page.invalid("id_new_password1")
     assert "at least" in page.description_of("id_new_password1")
-
-
-@pytest.fixture
-def admin_client(company_admin) -> Client:
-    client = Client()
-    assert sign_in(client, company_admin, password=PASSWORD).status_code == 302
-    return client
 
 
 def test_adding_a_user_outside_the_domains_ties_the_error_to_the_email(admin_client):

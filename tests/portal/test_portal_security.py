@@ -35,13 +35,6 @@ def stranger(db) -> User:
     return user
 
 
-@pytest.fixture
-def admin_client(company_admin) -> Client:
-    client = Client()
-    sign_in(client, company_admin)
-    return client
-
-
 USER_URLS = ["user", "user_role", "user_deactivate", "user_reactivate", "user_invite"]
 
 

@@ -21,7 +21,7 @@ from sessions_seats.forced_logout import force_logout
 from sessions_seats.models import Seat, SeatSession
 from sessions_seats.selectors import capacity_of
 
-from ..conftest import sign_in
+from ..conftest import sign_in, signed_in_client
 from ..factories import EntitlementFactory, LicenseRequestFactory, PackageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,18 +53,12 @@ def los_angeles(other_company):
     return other_company
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    assert sign_in(client, user).status_code == 302
-    return client
-
-
 def started_at(user) -> datetime.datetime:
     return SeatSession.objects.filter(seat__user=user).latest("started_at").started_at
 
 
 def test_home_and_my_sessions_show_the_devices_times_in_the_companys_zone(members):
-    client = signed_in(members[0])
+    client = signed_in_client(members[0])
     since = started_at(members[0])
 
     for name in ("home", "portal:my_sessions"):
@@ -76,9 +70,9 @@ def test_home_and_my_sessions_show_the_devices_times_in_the_companys_zone(member
 
 def test_users_and_roles_pages_show_seat_times_in_the_companys_zone(company_admin, members):
     holder = members[0]
-    signed_in(holder)
+    signed_in_client(holder)
     seat = Seat.objects.get(user=holder)
-    client = signed_in(company_admin)
+    client = signed_in_client(company_admin)
 
     users = client.get(reverse("portal:users")).content.decode()
     detail = client.get(reverse("portal:user", args=[holder.pk])).content.decode()
@@ -96,14 +90,14 @@ def test_license_requests_show_their_dates_in_the_companys_zone(company, company
         created_at=datetime.datetime(2025, 6, 1, 20, tzinfo=datetime.UTC)
     )
 
-    page = signed_in(company_admin).get(reverse("portal:license_requests")).content.decode()
+    page = signed_in_client(company_admin).get(reverse("portal:license_requests")).content.decode()
 
     assert "June 2, 2025" in page and "June 1, 2025" not in page
     assert "Dates in Asia/Tokyo." in page
 
 
 def test_a_member_of_another_company_never_sees_this_companys_zone(members, los_angeles):
-    ours, theirs = signed_in(members[0]), signed_in(UserFactory(company=los_angeles))
+    ours, theirs = signed_in_client(members[0]), signed_in_client(UserFactory(company=los_angeles))
 
     for name in ("home", "portal:my_sessions"):
         page = theirs.get(reverse(name)).content.decode()
@@ -119,7 +113,7 @@ def test_the_refusal_page_and_the_free_seat_confirmation_show_the_holders_times_
     company_admin, members
 ):
     for member in members[:3]:
-        signed_in(member)
+        signed_in_client(member)
     seats = {seat.pk: seat for seat in Seat.objects.filter(user__in=members[:3])}
     refused = Client()
 
@@ -141,7 +135,7 @@ def test_the_refusal_page_and_the_free_seat_confirmation_show_the_holders_times_
 
 
 def test_being_signed_out_by_support_says_when_in_the_companys_zone(members, support_agent):
-    client = signed_in(members[0])
+    client = signed_in_client(members[0])
     force_logout(actor=support_agent, seats=[Seat.objects.get(user=members[0])], reason="x")
     ended = SeatSession.objects.get(seat__user=members[0]).ended_at
 
@@ -171,7 +165,7 @@ def count_queries(client, path, django_assert_max_num_queries) -> int:
 @pytest.mark.parametrize("path", [reverse("home"), reverse("session-status")])
 def test_the_zone_costs_no_query(members, settings, django_assert_max_num_queries, path):
     """Pages load the company anyway (they name it); polling shows no time and never loads it."""
-    client = signed_in(members[0])
+    client = signed_in_client(members[0])
     with_zone = count_queries(client, path, django_assert_max_num_queries)
     settings.MIDDLEWARE = WITHOUT_ZONE_MIDDLEWARE
     without_zone = count_queries(client, path, django_assert_max_num_queries)
@@ -189,8 +183,8 @@ def test_the_seats_shown_are_those_sign_ins_get_whatever_day_it_is_in_the_compan
     company_today = timezone.localdate(timezone=ZoneInfo("Etc/GMT-14"))
     EntitlementFactory(company=company, package=PackageFactory(seats=10), starts_on=company_today)
 
-    home = signed_in(members[0]).get(reverse("home")).content.decode()
-    users = signed_in(company_admin).get(reverse("portal:users")).content.decode()
+    home = signed_in_client(members[0]).get(reverse("home")).content.decode()
+    users = signed_in_client(company_admin).get(reverse("portal:users")).content.decode()
 
     # The engine signs people in on the site's day, when only the first license is valid.
     assert capacity_of(company) == 3

@@ -35,13 +35,6 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(company_admin) -> Client:
-    client = Client()
-    assert sign_in(client, company_admin).status_code == 302
-    return client
-
-
 def row_of(page: str, email: str) -> str:
     """The table row of the user with this email."""
     table = page.split("<tbody>", 1)[1]

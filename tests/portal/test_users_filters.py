@@ -14,15 +14,9 @@ from accounts.models import User
 
 from ..conftest import sign_in
 from ..factories import CompanyAdminFactory, UserFactory, seated
+from .test_portal_users import row_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(company_admin) -> Client:
-    client = Client()
-    assert sign_in(client, company_admin).status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -166,8 +160,3 @@ def test_the_current_filter_is_marked_for_everyone(admin_client):
 
     assert re.search(r'aria-current="page">Admins</a>', page)
     assert page.count('aria-current="page"') == 1
-
-
-def row_of(page: str, email: str) -> str:
-    table = page.split("<tbody>", 1)[1]
-    return re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(email)}.*?</tr>", table, re.S).group(0)

@@ -32,22 +32,11 @@ from ..factories import (
     seated,
 )
 from .test_portal_security import unlabelled_fields
+from .test_portal_users import row_of
 
 pytestmark = pytest.mark.django_db
 
 USERS = reverse("portal:users")
-
-
-@pytest.fixture
-def admin_client(company_admin) -> Client:
-    client = Client()
-    assert sign_in(client, company_admin).status_code == 302
-    return client
-
-
-def row_of(page: str, email: str) -> str:
-    table = page.split("<tbody>", 1)[1]
-    return re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(email)}.*?</tr>", table, re.S).group(0)
 
 
 def sign_out_url(user: User) -> str:

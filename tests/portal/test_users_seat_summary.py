@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 SEATS = re.compile(r"<strong>(\d+) of (\d+) seats in use</strong>")
 
 
-@pytest.fixture
-def admin_client(company_admin) -> Client:
-    client = Client()
-    assert sign_in(client, company_admin).status_code == 302
-    return client
-
-
 def seats_said(client: Client, name: str) -> tuple[int, int]:
     found = SEATS.findall(client.get(reverse(name)).content.decode())
     assert len(found) == 1, found

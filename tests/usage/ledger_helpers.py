@@ -6,12 +6,10 @@ import csv
 import datetime
 import io
 
-from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Company, User
+from accounts.models import Company
 
-from ..conftest import sign_in
 from ..factories import LoginDenialFactory, SeatSessionFactory, UserFactory, past_seat
 
 CHROME_ON_WINDOWS = (
@@ -23,15 +21,6 @@ SAFARI_ON_IOS = (
     "(KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1"
 )
 EVENTS_PER_ROUND = 5
-
-
-def client_of(user: User) -> Client:
-    client = Client()
-    if user.takes_seat:
-        assert sign_in(client, user).status_code == 302
-    else:
-        client.force_login(user)
-    return client
 
 
 def busy_day() -> datetime.date:

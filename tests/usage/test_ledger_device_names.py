@@ -9,11 +9,11 @@ from django.urls import reverse
 from sessions_seats.devices import describe_user_agent
 from usage.ledger import LEDGER_CSV_HEADER
 
+from ..conftest import signed_in_client
 from .ledger_helpers import (
     CHROME_ON_WINDOWS,
     SAFARI_ON_IOS,
     busy_history,
-    client_of,
     csv_rows,
     period,
 )
@@ -27,7 +27,7 @@ PORTAL_CSV = reverse("portal:ledger_csv")
 def test_the_page_names_devices_instead_of_showing_the_user_agent(company, company_admin):
     busy_history(company, rounds=1)
 
-    html = client_of(company_admin).get(PORTAL, period()).content.decode()
+    html = signed_in_client(company_admin).get(PORTAL, period()).content.decode()
 
     assert ">Chrome on Windows</span>" in html and ">Safari on iOS</span>" in html
     # The raw string is only the hint on the name, never the text of the cell.
@@ -37,7 +37,7 @@ def test_the_page_names_devices_instead_of_showing_the_user_agent(company, compa
 def test_events_on_no_device_show_no_device_name(company, company_admin):
     busy_history(company, rounds=1)
 
-    events = client_of(company_admin).get(PORTAL, period()).context["page"].events
+    events = signed_in_client(company_admin).get(PORTAL, period()).context["page"].events
 
     named = {event.kind: event.device_name for event in events}
     assert named["refused"] == "" and named["released"] == ""
@@ -50,7 +50,7 @@ def test_the_page_names_devices_with_the_shared_helper(company, company_admin, m
     )
     busy_history(company, rounds=1)
 
-    html = client_of(company_admin).get(PORTAL, period()).content.decode()
+    html = signed_in_client(company_admin).get(PORTAL, period()).content.decode()
 
     assert ">named:Chrome on Windows</span>" in html
 
@@ -58,7 +58,9 @@ def test_the_page_names_devices_with_the_shared_helper(company, company_admin, m
 def test_the_csv_has_the_raw_user_agent_and_the_readable_name_beside_it(company, company_admin):
     busy_history(company, rounds=1)
 
-    rows = csv_rows(client_of(company_admin).get(PORTAL_CSV, {**period(), "order": "oldest"}))
+    rows = csv_rows(
+        signed_in_client(company_admin).get(PORTAL_CSV, {**period(), "order": "oldest"})
+    )
 
     device = LEDGER_CSV_HEADER.index("device")
     assert rows[0][device : device + 2] == ["device", "device_name"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from .ledger_helpers import busy_day, busy_history, client_of, period
+from ..conftest import signed_in_client
+from .ledger_helpers import busy_day, busy_history, period
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ PORTAL_CSV = reverse("portal:ledger_csv")
 
 
 def test_an_empty_period_says_so_and_suggests_a_longer_one(company, company_admin):
-    response = client_of(company_admin).get(PORTAL, period())
+    response = signed_in_client(company_admin).get(PORTAL, period())
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -29,7 +30,7 @@ def test_filters_that_match_nothing_offer_to_clear_them(company, company_admin, 
     busy_history(company, rounds=1)
 
     html = (
-        client_of(company_admin)
+        signed_in_client(company_admin)
         .get(PORTAL, {**period(), "user": members[0].pk, "kind": "refused"})
         .content.decode()
     )
@@ -43,7 +44,7 @@ def test_filters_that_match_nothing_offer_to_clear_them(company, company_admin, 
 def test_a_page_that_is_not_a_number_shows_the_first_page(company, company_admin, asked):
     busy_history(company, rounds=1)
 
-    response = client_of(company_admin).get(PORTAL, {**period(), "page": asked})
+    response = signed_in_client(company_admin).get(PORTAL, {**period(), "page": asked})
 
     assert response.status_code == 200 and response.context["page"].number == 1
 
@@ -52,7 +53,7 @@ def test_a_page_past_the_last_shows_the_last_and_says_why(company, company_admin
     monkeypatch.setattr("usage.pages.LEDGER_PER_PAGE", 2)
     busy_history(company, rounds=1)
 
-    response = client_of(company_admin).get(PORTAL, {**period(), "page": "40"})
+    response = signed_in_client(company_admin).get(PORTAL, {**period(), "page": "40"})
 
     html = response.content.decode()
     assert response.status_code == 200 and response.context["page"].number == 3
@@ -70,7 +71,7 @@ def test_a_page_past_the_last_shows_the_last_and_says_why(company, company_admin
     ],
 )
 def test_bad_filters_get_a_message_on_the_page_and_in_the_download(company_admin, query, message):
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     page = client.get(PORTAL, query)
     download = client.get(PORTAL_CSV, query)

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from .ledger_helpers import busy_day, busy_history, client_of, csv_rows
+from ..conftest import signed_in_client
+from .ledger_helpers import busy_day, busy_history, csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_every_page_link_keeps_the_filters(company, company_admin, monkeypatch):
     day = busy_day().isoformat()
     query = {"start": day, "end": day, "kind": ["claimed", "refused"], "order": "oldest"}
 
-    response = client_of(company_admin).get(PORTAL, {**query, "page": 2})
+    response = signed_in_client(company_admin).get(PORTAL, {**query, "page": 2})
 
     links = _pager_links(response.content.decode())
     assert len(links) >= 5  # first, previous, numbers, next, last
@@ -44,7 +45,7 @@ def test_the_filters_are_shown_filled_in_on_a_later_page(company, company_admin,
     busy_history(company, rounds=2)
     day = busy_day().isoformat()
 
-    response = client_of(company_admin).get(
+    response = signed_in_client(company_admin).get(
         PORTAL, {"start": day, "end": day, "kind": "refused", "order": "oldest", "page": 2}
     )
 
@@ -60,7 +61,7 @@ def test_the_csv_exports_every_page_of_the_filtered_range(company, company_admin
     busy_history(company, rounds=4)
     day = busy_day().isoformat()
     query = {"start": day, "end": day, "kind": ["joined", "left"]}
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     page = client.get(PORTAL, {**query, "page": 2})
     rows = csv_rows(client.get(PORTAL_CSV, query))[1:]
@@ -74,7 +75,7 @@ def test_the_export_link_carries_the_filters_but_not_the_page(company, company_a
     busy_history(company, rounds=1)
     day = busy_day().isoformat()
 
-    response = client_of(company_admin).get(
+    response = signed_in_client(company_admin).get(
         PORTAL, {"start": day, "end": day, "order": "oldest", "page": 1}
     )
 

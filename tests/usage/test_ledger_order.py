@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from .ledger_helpers import busy_history, client_of, csv_rows, period
+from ..conftest import signed_in_client
+from .ledger_helpers import busy_history, csv_rows, period
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ PORTAL_CSV = reverse("portal:ledger_csv")
 def test_the_ledger_shows_the_newest_events_first_by_default(company, company_admin):
     busy_history(company, rounds=3)
 
-    events = client_of(company_admin).get(PORTAL, period()).context["page"].events
+    events = signed_in_client(company_admin).get(PORTAL, period()).context["page"].events
 
     times = [event.at for event in events]
     assert times == sorted(times, reverse=True) and len(set(times)) == 15
@@ -26,7 +27,7 @@ def test_the_ledger_shows_the_newest_events_first_by_default(company, company_ad
 
 def test_oldest_first_is_the_exact_reverse(company, company_admin):
     busy_history(company, rounds=3)
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     newest = client.get(PORTAL, period()).context["page"].events
     oldest = client.get(PORTAL, {**period(), "order": "oldest"}).context["page"].events
@@ -39,7 +40,7 @@ def test_the_toggle_and_the_page_links_keep_the_order_in_the_url(
 ):
     monkeypatch.setattr("usage.pages.LEDGER_PER_PAGE", 5)
     busy_history(company, rounds=3)
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     newest = client.get(PORTAL, period()).content.decode()
     oldest = client.get(PORTAL, {**period(), "order": "oldest"}).content.decode()
@@ -52,7 +53,7 @@ def test_the_toggle_and_the_page_links_keep_the_order_in_the_url(
 
 def test_the_csv_comes_in_the_order_of_the_page(company, company_admin):
     busy_history(company, rounds=3)
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     for order in ("newest", "oldest"):
         query = {**period(), "order": order}
@@ -62,7 +63,7 @@ def test_the_csv_comes_in_the_order_of_the_page(company, company_admin):
 
 
 def test_an_unknown_order_is_refused_with_a_message(company_admin):
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     page = client.get(PORTAL, {"order": "sideways"})
     download = client.get(PORTAL_CSV, {"order": "sideways"})

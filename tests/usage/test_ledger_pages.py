@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sessions_seats.forced_logout import force_logout
 
-from ..conftest import sign_in
+from ..conftest import signed_in_client
 from ..factories import LoginDenialFactory, UserFactory, past_seat, seated
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +27,6 @@ PORTAL_CSV = reverse("portal:ledger_csv")
 def admin_ledger(company, csv_file: bool = False) -> str:
     name = "accounts_company_ledger_csv" if csv_file else "accounts_company_ledger"
     return reverse(f"admin:{name}", args=[company.pk])
-
-
-def client_of(user) -> Client:
-    client = Client()
-    if user.takes_seat:
-        assert sign_in(client, user).status_code == 302
-    else:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -57,7 +48,7 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def test_portal_ledger_lists_the_companys_events(company_admin, history):
-    response = client_of(company_admin).get(PORTAL)
+    response = signed_in_client(company_admin).get(PORTAL)
 
     assert response.status_code == 200
     kinds = [e.kind for e in response.context["page"].events]
@@ -68,7 +59,7 @@ def test_portal_ledger_lists_the_companys_events(company_admin, history):
 
 
 def test_portal_ledger_filters_by_person_and_kind(company_admin, history):
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     by_person = client.get(PORTAL, {"user": history[0].pk}).context["page"].events
     refusals = client.get(PORTAL, {"kind": ["refused"]}).context["page"].events
@@ -80,18 +71,18 @@ def test_portal_ledger_filters_by_person_and_kind(company_admin, history):
 def test_portal_ledger_refuses_another_companys_user(company_admin, history, other_company):
     stranger = UserFactory(company=other_company)
 
-    response = client_of(company_admin).get(PORTAL, {"user": stranger.pk})
+    response = signed_in_client(company_admin).get(PORTAL, {"user": stranger.pk})
 
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
-    assert client_of(company_admin).get(PORTAL_CSV, {"user": stranger.pk}).status_code == 400
+    assert signed_in_client(company_admin).get(PORTAL_CSV, {"user": stranger.pk}).status_code == 400
 
 
 def test_portal_ledger_never_shows_another_companys_events(company_admin, other_company):
     stranger = UserFactory(company=other_company, email="stranger@globex.example")
     LoginDenialFactory(user=stranger, at=timezone.now() - datetime.timedelta(hours=2))
 
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
     html = client.get(PORTAL).content.decode()
     exported = csv_rows(client.get(PORTAL_CSV))
 
@@ -104,7 +95,7 @@ def test_portal_ledger_is_paginated(company_admin, company):
     start = timezone.now() - datetime.timedelta(days=3)
     for n in range(60):
         LoginDenialFactory(user=person, at=start + datetime.timedelta(minutes=n))
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     first = client.get(PORTAL, {"kind": "refused"})
     second = client.get(PORTAL, {"kind": "refused", "page": 2})
@@ -120,14 +111,16 @@ def test_portal_ledger_is_paginated(company_admin, company):
 
 
 def test_portal_ledger_validates_the_period(company_admin):
-    response = client_of(company_admin).get(PORTAL, {"start": "2025-05-02", "end": "2025-05-01"})
+    response = signed_in_client(company_admin).get(
+        PORTAL, {"start": "2025-05-02", "end": "2025-05-01"}
+    )
 
     assert response.status_code == 400
     assert "The last day is before the first day." in response.content.decode()
 
 
 def test_portal_csv_export_content(company_admin, history):
-    response = client_of(company_admin).get(PORTAL_CSV, {"kind": ["refused", "released"]})
+    response = signed_in_client(company_admin).get(PORTAL_CSV, {"kind": ["refused", "released"]})
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -144,7 +137,7 @@ def test_portal_csv_export_content(company_admin, history):
 
 
 def test_members_and_anonymous_cannot_read_the_portal_ledger(members):
-    member = client_of(members[0])
+    member = signed_in_client(members[0])
     for url in (PORTAL, PORTAL_CSV):
         assert member.get(url).status_code == 403
         assert Client().get(url).status_code == 302
@@ -157,7 +150,7 @@ def test_admin_ledger_for_support_own_manager_and_superuser(
     company, history, support_agent, account_manager, superuser
 ):
     for user in (support_agent, account_manager, superuser):
-        client = client_of(user)
+        client = signed_in_client(user)
         page = client.get(admin_ledger(company))
         assert page.status_code == 200, user
         assert history[3].email in page.content.decode()
@@ -167,21 +160,21 @@ def test_admin_ledger_for_support_own_manager_and_superuser(
 def test_admin_ledger_of_another_managers_company_is_not_found(
     company, other_company, account_manager
 ):
-    client = client_of(account_manager)
+    client = signed_in_client(account_manager)
 
     assert client.get(admin_ledger(other_company)).status_code == 404
     assert client.get(admin_ledger(other_company, csv_file=True)).status_code == 404
 
 
 def test_admin_ledger_refuses_customers_and_anonymous(company, company_admin):
-    for client in (client_of(company_admin), Client()):
+    for client in (signed_in_client(company_admin), Client()):
         for url in (admin_ledger(company), admin_ledger(company, csv_file=True)):
             response = client.get(url)
             assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
 def test_admin_csv_keeps_the_filters(company, history, support_agent):
-    response = client_of(support_agent).get(
+    response = signed_in_client(support_agent).get(
         admin_ledger(company, csv_file=True), {"user": history[0].pk}
     )
 
@@ -190,7 +183,7 @@ def test_admin_csv_keeps_the_filters(company, history, support_agent):
 
 
 def test_admin_csv_rejects_bad_filters(company, support_agent):
-    response = client_of(support_agent).get(
+    response = signed_in_client(support_agent).get(
         admin_ledger(company, csv_file=True), {"start": "2025-05-02", "end": "2025-05-01"}
     )
 
@@ -199,7 +192,11 @@ def test_admin_csv_rejects_bad_filters(company, support_agent):
 
 
 def test_admin_ledger_page_links_to_the_csv_with_the_same_filters(company, history, support_agent):
-    html = client_of(support_agent).get(admin_ledger(company), {"kind": "refused"}).content.decode()
+    html = (
+        signed_in_client(support_agent)
+        .get(admin_ledger(company), {"kind": "refused"})
+        .content.decode()
+    )
 
     assert admin_ledger(company, csv_file=True) + "?kind=refused" in html
 
@@ -213,9 +210,9 @@ def test_a_page_number_past_the_last_page_shows_the_last_page(
     where, asked, company, company_admin, support_agent, history
 ):
     client, url = (
-        (client_of(company_admin), PORTAL)
+        (signed_in_client(company_admin), PORTAL)
         if where == "portal"
-        else (client_of(support_agent), admin_ledger(company))
+        else (signed_in_client(support_agent), admin_ledger(company))
     )
 
     response = client.get(url, {"page": asked})
@@ -231,7 +228,7 @@ def test_pages_far_from_both_ends_are_not_read(company_admin, company, monkeypat
     start = timezone.now() - datetime.timedelta(days=3)
     for n in range(120):
         LoginDenialFactory(user=person, at=start + datetime.timedelta(minutes=n))
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     last = client.get(PORTAL, {"kind": "refused", "page": 3})
 

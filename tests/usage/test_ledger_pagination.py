@@ -12,7 +12,8 @@ from django.utils import timezone
 from usage.ledger import ledger
 from usage.pages import LedgerPage, ledger_page, page_links
 
-from .ledger_helpers import busy_day, busy_history, client_of
+from ..conftest import signed_in_client
+from .ledger_helpers import busy_day, busy_history
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_the_page_says_how_many_entries_and_links_to_every_end(company, company_
     busy_history(company, rounds=3)
     day = busy_day().isoformat()
 
-    response = client_of(company_admin).get(PORTAL, {"start": day, "end": day, "page": 4})
+    response = signed_in_client(company_admin).get(PORTAL, {"start": day, "end": day, "page": 4})
 
     html = response.content.decode()
     page = response.context["page"]
@@ -86,7 +87,7 @@ def test_the_first_and_last_pages_need_no_previous_or_next(company, company_admi
     busy_history(company, rounds=1)
     day = busy_day().isoformat()
 
-    html = client_of(company_admin).get(PORTAL, {"start": day, "end": day}).content.decode()
+    html = signed_in_client(company_admin).get(PORTAL, {"start": day, "end": day}).content.decode()
 
     assert 'class="pager"' not in html  # 5 entries: one page
     assert 'rel="next"' not in html and 'rel="prev"' not in html

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from .ledger_helpers import busy_history, client_of, period
+from ..conftest import signed_in_client
+from .ledger_helpers import busy_history, period
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_ten_and_a_hundred_rows_cost_the_same_queries(
     company, company_admin, monkeypatch, django_assert_num_queries
 ):
     busy_history(company, rounds=60)  # 300 events of every kind
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
     ten = _queries(client, monkeypatch, 10)
 
     monkeypatch.setattr("usage.pages.LEDGER_PER_PAGE", 100)
@@ -45,6 +46,6 @@ def test_later_pages_and_the_far_end_cost_the_same_queries(
     company, company_admin, monkeypatch, query
 ):
     busy_history(company, rounds=60)
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     assert _queries(client, monkeypatch, 10, **query) == _queries(client, monkeypatch, 10)

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from .ledger_helpers import busy_history, client_of, csv_rows, period
+from ..conftest import signed_in_client
+from .ledger_helpers import busy_history, csv_rows, period
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_every_time_has_one_format_and_the_zone_is_named(settings, company, comp
     settings.TIME_ZONE = "Europe/Paris"
     busy_history(company, rounds=2)
 
-    response = client_of(company_admin).get(PORTAL, period())
+    response = signed_in_client(company_admin).get(PORTAL, period())
 
     html = response.content.decode()
     assert "Times in Europe/Paris." in html
@@ -42,7 +43,7 @@ def test_the_page_and_the_csv_follow_the_ledgers_time_zone(
     settings.TIME_ZONE = "UTC"
     monkeypatch.setattr("usage.pages.ledger_time_zone", lambda company: ZoneInfo("Asia/Tokyo"))
     busy_history(company, rounds=1)
-    client = client_of(company_admin)
+    client = signed_in_client(company_admin)
 
     html = client.get(PORTAL, period()).content.decode()
     rows = csv_rows(client.get(PORTAL_CSV, period()))

@@ -18,6 +18,7 @@ from usage.ledger import ledger
 from usage.report import usage_report
 from usage.simulator import simulate
 
+from ..conftest import signed_in_client
 from ..factories import (
     CompanyAdminFactory,
     CompanyFactory,
@@ -27,7 +28,7 @@ from ..factories import (
     UserFactory,
     past_seat,
 )
-from .ledger_helpers import client_of, csv_rows
+from .ledger_helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,7 @@ def test_the_ledgers_days_are_the_companys(tokyo, los_angeles):
 
 
 def test_the_usage_page_names_the_zone_of_its_days_and_hours(tokyo):
-    client = client_of(CompanyAdminFactory(company=tokyo))
+    client = signed_in_client(CompanyAdminFactory(company=tokyo))
 
     response = client.get(reverse("portal:usage"), PERIOD)
 
@@ -140,7 +141,7 @@ def test_the_usage_page_names_the_zone_of_its_days_and_hours(tokyo):
 
 
 def test_the_usage_json_names_the_zone_and_its_days_are_the_companys(tokyo):
-    client = client_of(CompanyAdminFactory(company=tokyo))
+    client = signed_in_client(CompanyAdminFactory(company=tokyo))
 
     data = client.get(reverse("portal:usage_json"), PERIOD).json()
 
@@ -152,7 +153,7 @@ def test_the_usage_json_names_the_zone_and_its_days_are_the_companys(tokyo):
 
 
 def test_the_ledger_page_and_csv_show_times_in_the_companys_zone_and_name_it(los_angeles):
-    client = client_of(CompanyAdminFactory(company=los_angeles))
+    client = signed_in_client(CompanyAdminFactory(company=los_angeles))
     monday = {"start": "2025-03-03", "end": "2025-03-03"}
 
     html = client.get(reverse("portal:ledger"), monday).content.decode()

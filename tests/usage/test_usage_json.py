@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 
-from ..conftest import sign_in
+from ..conftest import sign_in, signed_in_client
 from ..factories import EntitlementFactory, LoginDenialFactory, PackageFactory, past_seat
-from .test_usage_pages import busy_days, staff_client
+from .test_usage_pages import busy_days
 
 pytestmark = pytest.mark.django_db
 
@@ -123,13 +123,6 @@ def assert_same_numbers(html: str, data: dict) -> None:
         assert row[1:] == [refused_cell(c) for c in theirs]
 
 
-@pytest.fixture
-def admin_client(company_admin) -> Client:
-    client = Client()
-    assert sign_in(client, company_admin).status_code == 302
-    return client
-
-
 def test_the_portal_json_carries_the_numbers_the_page_shows(admin_client, company, members):
     PackageFactory(seats=10)
     busy_days(company, members, refused_people=2)
@@ -186,7 +179,7 @@ def test_the_json_describes_a_capacity_that_changed_within_the_period(
 
 def test_the_admin_json_carries_the_numbers_of_its_page(company, members, support_agent):
     busy_days(company, members, days=(1,))
-    client = staff_client(support_agent)
+    client = signed_in_client(support_agent)
     period = {
         "start": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
         "end": timezone.localdate().isoformat(),
@@ -212,7 +205,7 @@ def test_an_invalid_period_answers_400_with_the_forms_errors_as_json(
         client, url = Client(), PORTAL_JSON
         sign_in(client, company_admin)
     else:
-        client, url = staff_client(support_agent), admin_json(company)
+        client, url = signed_in_client(support_agent), admin_json(company)
 
     backwards = client.get(url, {"start": "2025-02-10", "end": "2025-02-01"})
     not_a_date = client.get(url, {"start": "someday", "end": "2025-02-01"})
@@ -253,9 +246,9 @@ def test_the_portal_json_is_of_the_admins_own_company(admin_client, company, oth
 def test_the_admin_json_keeps_to_the_staff_members_companies(
     company, other_company, account_manager, company_admin
 ):
-    client = staff_client(account_manager)
+    client = signed_in_client(account_manager)
 
     assert client.get(admin_json(company)).status_code == 200
     assert client.get(admin_json(other_company)).status_code == 404
-    customer = staff_client(company_admin).get(admin_json(company))
+    customer = signed_in_client(company_admin).get(admin_json(company))
     assert customer.status_code == 302 and "/admin/login/" in customer["Location"]

@@ -19,7 +19,7 @@ from portal.license_requests import prefill
 from sessions_seats.models import LicensePackage
 from usage.periods import last_days
 
-from ..conftest import sign_in
+from ..conftest import sign_in, signed_in_client
 from ..factories import (
     CompanyAdminFactory,
     LoginDenialFactory,
@@ -48,13 +48,6 @@ def busy_days(company, people, days=(2, 3, 4), refused_people=1):
             past_seat(person, claimed_at=nine, hours=3, idle_minutes=20)
         for person in people[3 : 3 + refused_people]:
             LoginDenialFactory(user=person, at=nine + datetime.timedelta(minutes=90))
-
-
-@pytest.fixture
-def admin_client(company_admin) -> Client:
-    client = Client()
-    assert sign_in(client, company_admin).status_code == 302
-    return client
 
 
 def test_portal_report_shows_numbers_charts_simulator_and_recommendation(
@@ -92,7 +85,7 @@ def test_the_purchase_is_phrased_as_what_is_added_and_the_total_it_makes(
     )
 
     portal = admin_client.get(PORTAL).content.decode()
-    admin = staff_client(support_agent).get(admin_usage(company)).content.decode()
+    admin = signed_in_client(support_agent).get(admin_usage(company)).content.decode()
     initial, prefilled = prefill(company)
 
     assert "5 seats would have refused none" in portal
@@ -207,22 +200,12 @@ def test_portal_home_links_company_admins_to_the_report(company, company_admin):
 # --- The staff console ---------------------------------------------------------------------------
 
 
-def staff_client(user) -> Client:
-    """Signed in: staff directly, company users through the sign-in page (they take a seat)."""
-    client = Client()
-    if user.takes_seat:
-        assert sign_in(client, user).status_code == 302
-    else:
-        client.force_login(user)
-    return client
-
-
 def test_admin_report_for_support_and_the_companys_account_manager(
     company, members, support_agent, account_manager, superuser
 ):
     busy_days(company, members, days=(1,))
     for user in (support_agent, account_manager, superuser):
-        response = staff_client(user).get(admin_usage(company))
+        response = signed_in_client(user).get(admin_usage(company))
         assert response.status_code == 200, user
         assert "With 3 seats, 1 sign-in was refused on 1 day." in response.content.decode()
 
@@ -230,7 +213,7 @@ def test_admin_report_for_support_and_the_companys_account_manager(
 def test_admin_report_of_another_managers_company_is_not_found(
     company, other_company, account_manager
 ):
-    client = staff_client(account_manager)
+    client = signed_in_client(account_manager)
 
     assert client.get(admin_usage(other_company)).status_code == 404
     assert client.get("/admin/accounts/company/999999/usage/").status_code == 404
@@ -238,13 +221,13 @@ def test_admin_report_of_another_managers_company_is_not_found(
 
 def test_admin_report_refuses_customers_and_anonymous(company, company_admin, members):
     for user in (company_admin, members[0]):
-        response = staff_client(user).get(admin_usage(company))
+        response = signed_in_client(user).get(admin_usage(company))
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert "/admin/login/" in Client().get(admin_usage(company))["Location"]
 
 
 def test_admin_report_validates_the_period(company, support_agent):
-    response = staff_client(support_agent).get(
+    response = signed_in_client(support_agent).get(
         admin_usage(company), {"start": "2025-02-10", "end": "2025-02-01"}
     )
 
@@ -254,7 +237,7 @@ def test_admin_report_validates_the_period(company, support_agent):
 
 def test_company_change_page_links_to_the_report_and_ledger(company, account_manager):
     html = (
-        staff_client(account_manager)
+        signed_in_client(account_manager)
         .get(reverse("admin:accounts_company_change", args=[company.pk]))
         .content.decode()
     )
@@ -291,7 +274,7 @@ def test_report_queries_do_not_grow_with_seats(where, company, support_agent):
     def count(n: int) -> int:
         target = CompanyAdminFactory(company=company) if where == "portal" else None
         seats_and_denials(company, n)
-        client = staff_client(target or support_agent)
+        client = signed_in_client(target or support_agent)
         return queries_of(client, PORTAL if where == "portal" else admin_usage(company))
 
     few = count(5)
