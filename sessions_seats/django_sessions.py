@@ -9,6 +9,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
+from django.contrib.sessions.models import Session
 from django.db.models import Exists, OuterRef
 
 _PLAIN_DB_ENGINE = "django.contrib.sessions.backends.db"
@@ -23,14 +24,21 @@ def delete_sessions(session_keys: Iterable[str]) -> None:
     keys = [key for key in session_keys if key]
     if not keys:
         return
-    store = _store_class()
-    if settings.SESSION_ENGINE == _PLAIN_DB_ENGINE and issubclass(store, DbSessionStore):
+    if is_plain_table_store():
         # The table is the whole store here, so one DELETE is the same as a delete() per key.
-        store.get_model_class().objects.filter(session_key__in=keys).delete()
+        Session.objects.filter(session_key__in=keys).delete()
         return
+    store = _store_class()
     # Cached backends keep a copy outside the table: only the store itself can drop both.
     for key in keys:
         store(key).delete()
+
+
+def is_plain_table_store() -> bool:
+    """Whether the session table is the whole store, so deleting its rows deletes the sessions."""
+    return settings.SESSION_ENGINE == _PLAIN_DB_ENGINE and issubclass(
+        _store_class(), DbSessionStore
+    )
 
 
 def live_session_filter(now: datetime.datetime) -> Exists | None:

@@ -10,11 +10,12 @@ Three kinds, in this order:
 Before them it checks every company's seat counter against its open seats and corrects drift
 (`seat_counts.reconcile_seat_counts`), reported with the rest.
 
-Candidates are read in keyset-paginated batches of ids and each batch ends in its own short
+Candidates are taken in keyset-paginated batches and each batch ends in its own short
 transaction, so memory stays flat and sign-ins wait at most one batch for a lock. Two reapers may
 run at once: the ending skips rows the other holds, and the keyset cursor still moves on.
 
-On PostgreSQL a batch is a few set-based statements (`reaper_sql.end_batch`); elsewhere it is
+On PostgreSQL a batch is three set-based statements that read, lock and end the next candidates
+(`reaper_sql.end_next_batch`); elsewhere the batch's ids are read, then ended by
 `releases.end_sessions`, the ending every other path uses. Both make the same changes.
 """
 
@@ -74,15 +75,13 @@ def reap_idle_seats(
     batch_size = batch_size or settings.SEAT_REAPER_BATCH_SIZE
     # First: the surplus below is decided on the counters, which must not end a seat for drift.
     report = ReapReport(counters_corrected=reconcile_seat_counts())
-    end_batch = _end_batch_function()
-    for reason, batches in (
-        (EndReason.LICENSE, _batches(_unlicensed(now), batch_size)),
-        (EndReason.EXPIRED, _expired_batches(now, batch_size)),
-        (EndReason.IDLE, _batches(past_idle_deadline(now), batch_size)),
+    for reason, endings in (
+        (EndReason.LICENSE, _end_in_batches(_unlicensed(now), EndReason.LICENSE, now, batch_size)),
+        (EndReason.EXPIRED, _end_expired(now, batch_size)),
+        (EndReason.IDLE, _end_in_batches(past_idle_deadline(now), EndReason.IDLE, now, batch_size)),
     ):
         ended_here = 0
-        for ids in batches:
-            ended = end_batch(ids, reason, now)
+        for ended in endings:
             ended_here += ended.sessions
             report.seats_released += ended.seats
             if progress and ended.sessions:
@@ -93,10 +92,20 @@ def reap_idle_seats(
     return report
 
 
-def _end_batch_function() -> Callable[[list[int], str, datetime.datetime], Ended]:
+def _end_in_batches(
+    candidates: QuerySet[SeatSession], reason: str, now: datetime.datetime, size: int
+) -> Iterator[Ended]:
+    """End every candidate, a batch per transaction, and say what each batch changed."""
     if connection.vendor == "postgresql":
-        return reaper_sql.end_batch
-    return lambda ids, reason, now: end_sessions(ids, reason, now=now)
+        after = 0
+        while batch := reaper_sql.end_next_batch(
+            candidates, after=after, size=size, reason=reason, now=now
+        ):
+            after = batch.last_read
+            yield batch.ended
+        return
+    for ids in _batches(candidates, size):
+        yield end_sessions(ids, reason, now=now)
 
 
 def _end_surplus(now: datetime.datetime, batch_size: int, report: ReapReport) -> int:
@@ -146,10 +155,10 @@ def _batches(queryset: QuerySet[SeatSession], size: int) -> Iterator[list[int]]:
         last_id = ids[-1]
 
 
-def _expired_batches(now: datetime.datetime, size: int) -> Iterator[list[int]]:
+def _end_expired(now: datetime.datetime, size: int) -> Iterator[Ended]:
     live = django_sessions.live_session_filter(now)
     if live is not None:
-        yield from _batches(_open_sessions().exclude(live), size)
+        yield from _end_in_batches(_open_sessions().exclude(live), EndReason.EXPIRED, now, size)
         return
     # Stores without a table (cache, signed cookies): ask the store key by key.
     last_id = 0
@@ -164,5 +173,7 @@ def _expired_batches(now: datetime.datetime, size: int) -> Iterator[list[int]]:
             return
         missing = django_sessions.missing_session_keys(key for _, key in rows)
         if missing:
-            yield [pk for pk, key in rows if key in missing]
+            yield end_sessions(
+                [pk for pk, key in rows if key in missing], EndReason.EXPIRED, now=now
+            )
         last_id = rows[-1][0]

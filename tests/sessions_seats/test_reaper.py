@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -205,3 +207,17 @@ def test_a_seat_on_two_devices_counts_its_most_recent_activity(db):
 
     assert Seat.objects.get(pk=quiet.seat_id).release_reason == "license"
     assert Seat.objects.get(pk=busy_phone.seat_id).released_at is None
+
+
+def test_a_cached_session_store_loses_the_ended_sessions_from_its_cache_too(company, settings):
+    """Where the table is not the whole store, the reaper asks the store to delete each key, so
+    a copy in the cache cannot keep the browser signed in."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    idle = open_session(company, 60)
+    assert cache.get(SessionStore.cache_key_prefix + idle.session_key) is not None
+
+    report = reaper.reap_idle_seats(now=NOW)
+
+    assert report.sessions["idle"] == 1
+    assert cache.get(SessionStore.cache_key_prefix + idle.session_key) is None
+    assert not Session.objects.filter(session_key=idle.session_key).exists()
