@@ -84,6 +84,42 @@ def create_bench_database(keep: bool = False, suffix: str = "_bench") -> BenchDa
     return BenchDatabase(f"sqlite:///{folder / 'bench.sqlite3'}", "sqlite", remove)
 
 
+@contextlib.contextmanager
+def copy_of(database_url: str, suffix: str = "_copy") -> Iterator[str]:
+    """A byte-for-byte copy of the bench database, dropped on leaving: several runs can each start
+    from the same state. On PostgreSQL nothing may be connected to the original meanwhile."""
+    from django.db import connections
+
+    connections.close_all()
+    if database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        source = database_url.removeprefix("sqlite:///")
+        target = f"{source}{suffix}"
+        with (
+            contextlib.closing(sqlite3.connect(source)) as src,
+            contextlib.closing(sqlite3.connect(target)) as dst,
+        ):
+            src.backup(dst)
+        try:
+            yield f"sqlite:///{target}"
+        finally:
+            Path(target).unlink(missing_ok=True)
+        return
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    # Connected to the maintenance database: a template must have no connection at all.
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with _postgres_admin_connect(maintenance) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}{suffix}"')
+        admin.execute(f'CREATE DATABASE "{name}{suffix}" TEMPLATE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}{suffix}"))
+    finally:
+        with _postgres_admin_connect(maintenance) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}{suffix}" WITH (FORCE)')
+
+
 def setup_django(database_url: str) -> None:
     """Point the settings at the bench database, production-like (DEBUG off), and set Django up."""
     os.environ["DATABASE_URL"] = database_url

@@ -7,14 +7,20 @@ at two sizes, and how long a sign-in waits for a company the reaper is releasing
   what keeping history costs.
 - `reap_vs_clearsessions_ratio`: against Django's `clearsessions` deleting N expired sessions, for
   reference (a DELETE of rows nothing refers to).
-- `reap_sign_in_wait_ms_max`: while the reaper runs, a probe takes the company row lock a sign-in
-  takes first (`services._claim`), on the company the reaper is working on, again and again; the
-  longest wait is what a sign-in joining a seat of a batch waits at most.
+- `reap_sign_in_wait_ms_max`: in one more run of the reaper at N, a probe takes the company row
+  lock a sign-in takes first (`services._claim`), on the company the reaper is working on, again
+  and again; the longest wait is what a sign-in joining a seat of a batch waits at most. That run
+  is timed too (`reap_seconds_beside_sign_ins`), but not compared with the floor, which runs alone.
 
 Each measured run is a child process of its own (`run.py --child reap|floor|clearsessions`), so
 its peak RSS is its own and not the seeding's; Django is set up and the connection opened before
 the baseline is read, so what grows is what the work itself needs. On PostgreSQL every child starts
 after a VACUUM ANALYZE, so no run pays for the dead rows of the one before.
+
+The floor and the reaper at N run three times each, alternately, every run on a fresh copy of one
+database seeded once (`common.copy_of`): both start from the same rows, pages and statistics, and
+the ratio is of the medians. A single pair of runs on a shared machine moved it by a fifth either
+way.
 
 `python bench/run.py --reap-only --n 100000` runs these figures alone.
 """
@@ -27,6 +33,7 @@ import json
 import os
 import resource
 import secrets
+import statistics
 import subprocess
 import sys
 import threading
@@ -37,8 +44,12 @@ from .common import BENCH_DB_ENV, log, make_company, make_users, password_hash
 
 USERS_PER_COMPANY = 1000
 CHUNK = 5000
-# The slug prefix of the companies the floor child works on.
-FLOOR_COMPANIES_ENV = "FOUNDRY_BENCH_FLOOR_COMPANIES"
+# Runs of the floor and of the reaper at N, alternately.
+ROUNDS = 3
+# The slug prefix of the companies seeded for the run a child measures.
+SEEDED_COMPANIES_ENV = "FOUNDRY_BENCH_SEEDED_COMPANIES"
+# "1": the reaper child probes the company lock as sign-ins would (PostgreSQL only).
+PROBE_ENV = "FOUNDRY_BENCH_PROBE_SIGN_INS"
 
 
 class RssSampler:
@@ -238,7 +249,7 @@ def child_reap() -> dict[str, float]:
     companies = list(
         Company.objects.filter(seats_in_use__gt=0).order_by("pk").values_list("pk", flat=True)
     )
-    probing = connection.vendor == "postgresql"
+    probing = connection.vendor == "postgresql" and os.environ.get(PROBE_ENV) == "1"
     connection.ensure_connection()
     gc.collect()
     probe = CompanyLockProbe(companies if probing else [])
@@ -246,6 +257,7 @@ def child_reap() -> dict[str, float]:
         start = time.perf_counter()
         report = reaper.reap_idle_seats()
         seconds = time.perf_counter() - start
+    left_sessions, left_seats = _left_open(os.environ[SEEDED_COMPANIES_ENV])
     return {
         "seconds": seconds,
         "rss_growth_mb": rss.growth_mb,
@@ -255,7 +267,18 @@ def child_reap() -> dict[str, float]:
         "idle": report.sessions.get("idle", 0),
         "seats_released": report.seats_released,
         "open_before": open_before,
+        "left_sessions": left_sessions,
+        "left_seats": left_seats,
     }
+
+
+def _left_open(slug_prefix: str) -> tuple[int, int]:
+    """Sessions and seats of the seeded companies still open."""
+    from sessions_seats.models import Seat, SeatSession
+
+    sessions = SeatSession.objects.open().filter(seat__company__slug__startswith=slug_prefix)
+    seats = Seat.objects.open().filter(company__slug__startswith=slug_prefix)
+    return sessions.count(), seats.count()
 
 
 def child_floor() -> dict[str, float]:
@@ -269,7 +292,7 @@ def child_floor() -> dict[str, float]:
     from sessions_seats.models import EndReason, Seat, SeatSession
 
     # Only the companies seeded for it: other parts of the run leave seats of their own open.
-    seeded = os.environ[FLOOR_COMPANIES_ENV]
+    seeded = os.environ[SEEDED_COMPANIES_ENV]
     open_sessions = SeatSession.objects.filter(
         ended_at__isnull=True, seat__company__slug__startswith=seeded
     )
@@ -317,55 +340,88 @@ def run_child(kind: str, **env: str) -> dict[str, float]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _reap(size: int, tag: str, vendor: str) -> dict[str, float]:
-    from sessions_seats.models import Seat, SeatSession
-
-    log(f"reaper at {size:,} idle sessions")
-    seed_idle_sessions(size, tag)  # companies "bench-<tag>-<k>"
-    if vendor == "postgresql":
-        vacuum_analyze()
-    run = run_child("reap")
-    seeded = f"bench-{tag}-"
-    left = SeatSession.objects.filter(
-        ended_at__isnull=True, seat__company__slug__startswith=seeded
-    ).count()
-    open_seats = Seat.objects.filter(
-        released_at__isnull=True, company__slug__startswith=seeded
-    ).count()
+def _reap(
+    size: int, tag: str, database_url: str | None = None, probe: bool = False
+) -> dict[str, float]:
+    """One reaper child on `size` idle sessions of the companies "bench-<tag>-<k>", seeded
+    already; on a copy of the bench database when `database_url` says so."""
+    env = {SEEDED_COMPANIES_ENV: f"bench-{tag}-", PROBE_ENV: "1" if probe else "0"}
+    if database_url:
+        env[BENCH_DB_ENV] = database_url
+    run = run_child("reap", **env)
     wait = run["lock_wait_ms_max"]
     log(
-        f"  ended {run['ended']:,} in {run['seconds']:.2f} s, peak RSS "
-        f"+{run['rss_growth_mb']:.1f} MB; left open: {left} sessions, {open_seats} seats"
+        f"  reaper: ended {run['ended']:,} in {run['seconds']:.2f} s, peak RSS "
+        f"+{run['rss_growth_mb']:.1f} MB; left open: {run['left_sessions']} sessions, "
+        f"{run['left_seats']} seats"
         + (f"; sign-in lock wait max {wait:.1f} ms ({run['lock_probes']} probes)" if wait else "")
     )
-    if run["idle"] != size or left or open_seats:
+    if run["idle"] != size or run["left_sessions"] or run["left_seats"]:
         raise RuntimeError(f"the reaper left work undone at {size}: {run}")
     return run
 
 
-def _floor(n: int, vendor: str) -> dict[str, float]:
-    log(f"floor: the same row changes as plain update()/delete() at {n:,} idle sessions")
-    seed_idle_sessions(n, f"f{n}")
-    if vendor == "postgresql":
-        vacuum_analyze()
-    floor = run_child("floor", **{FLOOR_COMPANIES_ENV: f"bench-f{n}-"})
-    log(f"  ended {floor['ended']:,}, released {floor['released']:,} in {floor['seconds']:.2f} s")
+def _floor(n: int, tag: str, database_url: str) -> dict[str, float]:
+    floor = run_child(
+        "floor", **{BENCH_DB_ENV: database_url, SEEDED_COMPANIES_ENV: f"bench-{tag}-"}
+    )
+    log(
+        f"  floor: ended {floor['ended']:,}, released {floor['released']:,} in {floor['seconds']:.2f} s"
+    )
     if floor["ended"] != n or floor["released"] != n:
         raise RuntimeError(f"the floor changed other rows than the {n} seeded: {floor}")
     return floor
 
 
+def _floor_and_reap(
+    n: int, vendor: str
+) -> tuple[list[dict[str, float]], list[dict[str, float]], dict[str, float] | None]:
+    """ROUNDS runs of the floor and of the reaper, alternately, each on a fresh copy of one
+    database holding n idle sessions; then, on PostgreSQL, one run of the reaper beside
+    sign-ins."""
+    from .common import copy_of
+
+    tag = f"s{n}"
+    log(
+        f"floor (plain update()/delete()) and reaper at {n:,} idle sessions: {ROUNDS} runs each, "
+        "alternately, each on a fresh copy of one seeded database"
+    )
+    seed_idle_sessions(n, tag)
+    if vendor == "postgresql":
+        vacuum_analyze()
+    seeded = os.environ[BENCH_DB_ENV]
+    floors, reaps = [], []
+    for _ in range(ROUNDS):
+        with copy_of(seeded) as copy:
+            floors.append(_floor(n, tag, copy))
+        with copy_of(seeded) as copy:
+            reaps.append(_reap(n, tag, copy))
+    if vendor == "postgresql":
+        log("  and once more beside sign-ins probing the company lock")
+        with copy_of(seeded) as copy:
+            beside_sign_ins = _reap(n, tag, copy, probe=True)
+    else:
+        beside_sign_ins = None
+    # The bench database itself still holds them open: ended here, untimed, so that no later
+    # figure of the run meets them.
+    os.environ[SEEDED_COMPANIES_ENV] = f"bench-{tag}-"
+    child_floor()
+    return floors, reaps, beside_sign_ins
+
+
 def measure(n: int, small: int, vendor: str) -> dict[str, object]:
-    """Reap `small` idle sessions, then the floor at `n`, then reap `n` (a child each), then
-    clearsessions on `n` expired. The floor runs before the big reap, so the reaper works on the
-    larger tables: the comparison does not favour it."""
+    """Reap `small` idle sessions (a child), then the floor and the reaper at `n`, then
+    clearsessions on `n` expired."""
     from django.contrib.sessions.models import Session
 
     from .common import size_label
 
-    little = _reap(small, f"r{small}", vendor)
-    floor = _floor(n, vendor)
-    big = _reap(n, f"r{n}", vendor)
+    log(f"reaper at {small:,} idle sessions")
+    seed_idle_sessions(small, f"r{small}")
+    if vendor == "postgresql":
+        vacuum_analyze()
+    little = _reap(small, f"r{small}")
+    floors, reaps, beside_sign_ins = _floor_and_reap(n, vendor)
 
     log(f"clearsessions at {n:,} expired sessions")
     Session.objects.all().delete()
@@ -377,17 +433,24 @@ def measure(n: int, small: int, vendor: str) -> dict[str, object]:
     if clear["deleted"] != n:
         raise RuntimeError(f"clearsessions deleted {clear['deleted']} of {n}")
 
-    wait = big["lock_wait_ms_max"]
+    reap_seconds = statistics.median(run["seconds"] for run in reaps)
+    floor_seconds = statistics.median(run["seconds"] for run in floors)
+    big_memory = max(run["rss_growth_mb"] for run in reaps)
     return {
-        "reap_seconds": round(big["seconds"], 3),
-        "update_floor_seconds": round(floor["seconds"], 3),
-        "reap_vs_update_floor_ratio": round(big["seconds"] / floor["seconds"], 2),
+        "reap_seconds": round(reap_seconds, 3),
+        "update_floor_seconds": round(floor_seconds, 3),
+        "reap_vs_update_floor_ratio": round(reap_seconds / floor_seconds, 2),
+        "reap_seconds_runs": [round(run["seconds"], 3) for run in reaps],
+        "update_floor_seconds_runs": [round(run["seconds"], 3) for run in floors],
         "clearsessions_seconds": round(clear["seconds"], 3),
-        "reap_vs_clearsessions_ratio": round(big["seconds"] / clear["seconds"], 2),
-        "reap_sign_in_wait_ms_max": None if wait is None else round(wait, 1),
-        f"reap_peak_memory_mb_{size_label(small)}": round(little["rss_growth_mb"], 2),
-        f"reap_peak_memory_mb_{size_label(n)}": round(big["rss_growth_mb"], 2),
-        "reap_memory_ratio": round(
-            max(big["rss_growth_mb"], 1.0) / max(little["rss_growth_mb"], 1.0), 2
+        "reap_vs_clearsessions_ratio": round(reap_seconds / clear["seconds"], 2),
+        "reap_sign_in_wait_ms_max": (
+            round(beside_sign_ins["lock_wait_ms_max"], 1) if beside_sign_ins else None
         ),
+        "reap_seconds_beside_sign_ins": (
+            round(beside_sign_ins["seconds"], 3) if beside_sign_ins else None
+        ),
+        f"reap_peak_memory_mb_{size_label(small)}": round(little["rss_growth_mb"], 2),
+        f"reap_peak_memory_mb_{size_label(n)}": round(big_memory, 2),
+        "reap_memory_ratio": round(max(big_memory, 1.0) / max(little["rss_growth_mb"], 1.0), 2),
     }

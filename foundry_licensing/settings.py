@@ -257,7 +257,7 @@ SEAT_IDLE_WARNING_SECONDS = env.int("SEAT_IDLE_WARNING_SECONDS", default=120)
 SEAT_ACTIVITY_WINDOW_SECONDS = env.int("SEAT_ACTIVITY_WINDOW_SECONDS", default=60)
 # How often beat runs the reaper, and how many seat sessions one reaper transaction ends.
 SEAT_REAPER_INTERVAL_SECONDS = env.int("SEAT_REAPER_INTERVAL_SECONDS", default=60)
-SEAT_REAPER_BATCH_SIZE = env.int("SEAT_REAPER_BATCH_SIZE", default=2000)
+SEAT_REAPER_BATCH_SIZE = env.int("SEAT_REAPER_BATCH_SIZE", default=5000)
 # The default countdown of support's "warn the user, then sign out" (1..60 minutes).
 FORCE_LOGOUT_WARNING_MINUTES = env.int("FORCE_LOGOUT_WARNING_MINUTES", default=5)
 # Named on the refusal page when a company has no account manager.
