@@ -96,6 +96,8 @@ def _end_in_batches(
     candidates: QuerySet[SeatSession], reason: str, now: datetime.datetime, size: int
 ) -> Iterator[Ended]:
     """End every candidate, a batch per transaction, and say what each batch changed."""
+    if candidates.query.is_empty():
+        return
     if connection.vendor == "postgresql":
         after = 0
         while batch := reaper_sql.end_next_batch(
@@ -137,9 +139,15 @@ def _open_sessions() -> QuerySet[SeatSession]:
 def _unlicensed(now: datetime.datetime) -> QuerySet[SeatSession]:
     valid = Entitlement.objects.filter(company=OuterRef("pk")).valid_on(site_today(now))
     open_seat = Seat.objects.open().filter(company=OuterRef("pk"))
-    unlicensed = Company.objects.filter(Exists(open_seat)).filter(
-        Q(is_active=False) | ~Exists(valid)
+    unlicensed = list(
+        Company.objects.filter(Exists(open_seat))
+        .filter(Q(is_active=False) | ~Exists(valid))
+        .values_list("pk", flat=True)
     )
+    # Read first, and usually none: as a subquery of the sessions' query, finding no company cost
+    # a pass over every open session.
+    if not unlicensed:
+        return _open_sessions().none()
     return _open_sessions().filter(seat__company__in=unlicensed)
 
 
