@@ -116,8 +116,23 @@ def copy_of(database_url: str, suffix: str = "_copy") -> Iterator[str]:
     try:
         yield urlunsplit(parts._replace(path=f"/{name}{suffix}"))
     finally:
-        with _postgres_admin_connect(maintenance) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}{suffix}" WITH (FORCE)')
+        _drop_when_unused(maintenance, f"{name}{suffix}")
+
+
+def _drop_when_unused(maintenance_url: str, name: str, attempts: int = 10) -> None:
+    """DROP DATABASE once the last child's connection has gone. Not WITH (FORCE): that would
+    also stop an autovacuum worker on the copy, which only a superuser may."""
+    import psycopg
+
+    for attempt in range(attempts):
+        try:
+            with _postgres_admin_connect(maintenance_url) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1)
 
 
 def setup_django(database_url: str) -> None:

@@ -17,7 +17,7 @@ its peak RSS is its own and not the seeding's; Django is set up and the connecti
 the baseline is read, so what grows is what the work itself needs. On PostgreSQL every child starts
 after a VACUUM ANALYZE, so no run pays for the dead rows of the one before.
 
-The floor and the reaper at N run three times each, alternately, every run on a fresh copy of one
+The floor and the reaper at N run five times each, alternately, every run on a fresh copy of one
 database seeded once (`common.copy_of`): both start from the same rows, pages and statistics, and
 the ratio is of the medians. A single pair of runs on a shared machine moved it by a fifth either
 way.
@@ -45,7 +45,7 @@ from .common import BENCH_DB_ENV, log, make_company, make_users, password_hash
 USERS_PER_COMPANY = 1000
 CHUNK = 5000
 # Runs of the floor and of the reaper at N, alternately.
-ROUNDS = 3
+ROUNDS = 5
 # The slug prefix of the companies seeded for the run a child measures.
 SEEDED_COMPANIES_ENV = "FOUNDRY_BENCH_SEEDED_COMPANIES"
 # "1": the reaper child probes the company lock as sign-ins would (PostgreSQL only).
