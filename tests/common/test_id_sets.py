@@ -1,4 +1,5 @@
-"""`among(ids)` filters like `__in=ids`, with the ids bound as one array on PostgreSQL."""
+"""`among(ids)` filters like `__in=ids`, with the ids bound as one array on PostgreSQL, written by
+`id_array` as a literal of digits only."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Company
-from common.id_sets import among
+from common.id_sets import among, id_array
 
 from ..factories import CompanyFactory
 
@@ -28,3 +29,10 @@ def test_among_finds_the_rows_the_id_list_names_and_only_those():
         assert "unnest" in sql and str(10**9) in sql
     else:
         assert sql.count(str(10**9)) == 1
+
+
+def test_id_array_writes_one_literal_of_the_ids_and_refuses_anything_but_integers():
+    assert id_array([3, 1, 2]) == "{3,1,2}"
+    assert id_array([]) == "{}"
+    with pytest.raises(ValueError):
+        id_array(["1}, {2"])
