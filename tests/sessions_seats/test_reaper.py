@@ -101,6 +101,23 @@ def test_sessions_whose_django_session_is_gone_end_as_expired(company):
     assert live.ended_at is None
 
 
+def test_more_gone_sessions_than_a_batch_all_end_as_expired(db):
+    company = EntitlementFactory(package=PackageFactory(seats=10)).company
+    gone = [open_session(company, 1) for _ in range(5)]
+    Session.objects.filter(session_key__in=[s.session_key for s in gone]).delete()
+    live = open_session(company, 1)
+
+    report = reaper.reap_idle_seats(now=NOW, batch_size=2)
+
+    assert report.sessions["expired"] == 5
+    assert report.seats_released == 5
+    assert set(SeatSession.objects.filter(end_reason="expired").values_list("pk", flat=True)) == {
+        s.pk for s in gone
+    }
+    live.refresh_from_db()
+    assert live.ended_at is None
+
+
 def test_sessions_of_a_company_without_valid_license_end_as_license(company):
     unlicensed = CompanyFactory()
     EntitlementFactory(
