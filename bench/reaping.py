@@ -31,16 +31,15 @@ import datetime
 import gc
 import json
 import os
-import resource
 import secrets
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 from .common import BENCH_DB_ENV, log, make_company, make_users, password_hash
+from .reaping_instruments import CompanyLockProbe, RssSampler
 
 USERS_PER_COMPANY = 1000
 CHUNK = 5000
@@ -50,48 +49,6 @@ ROUNDS = 5
 SEEDED_COMPANIES_ENV = "FOUNDRY_BENCH_SEEDED_COMPANIES"
 # "1": the reaper child probes the company lock as sign-ins would (PostgreSQL only).
 PROBE_ENV = "FOUNDRY_BENCH_PROBE_SIGN_INS"
-
-
-class RssSampler:
-    """Peak resident memory above the level when sampling started, read from /proc every few ms.
-
-    The process' own ru_maxrss is no good here: its peak may date from start-up, hiding the
-    work's growth. Where /proc is missing, ru_maxrss growth is the (coarser) fallback.
-    """
-
-    def __init__(self, interval: float = 0.005) -> None:
-        self.interval = interval
-        self.base = self.peak = self._current_mb()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._maxrss_base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    @staticmethod
-    def _current_mb() -> float:
-        try:
-            with open("/proc/self/statm") as statm:
-                return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
-        except OSError:
-            return 0.0
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, self._current_mb())
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._current_mb())
-
-    @property
-    def growth_mb(self) -> float:
-        if self.base:
-            return self.peak - self.base
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - self._maxrss_base
 
 
 def _session_blob() -> str:
@@ -181,57 +138,6 @@ def vacuum_analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-
-
-class CompanyLockProbe:
-    """Takes, in a thread with its own connection, the company row lock a claim takes first, on
-    the company the reaper is working on, and records each wait.
-
-    The reaper goes through sessions in id order and the bench seeds company after company, so the
-    companies are visited in id order too: the probe stays on one until its seats are all released
-    (the counter, read with the lock), then moves to the next. A short pause between tries keeps it
-    from competing with the reaper for the two cores.
-    """
-
-    def __init__(self, company_ids: list[int], pause: float = 0.002) -> None:
-        self.company_ids = company_ids
-        self.pause = pause
-        self.waits: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        from django.db import connection, transaction
-
-        try:
-            position = 0
-            while position < len(self.company_ids) and not self._stop.is_set():
-                with transaction.atomic(), connection.cursor() as cursor:
-                    start = time.perf_counter()
-                    cursor.execute(
-                        "SELECT seats_in_use FROM accounts_company WHERE id = %s FOR NO KEY UPDATE",
-                        [self.company_ids[position]],
-                    )
-                    (in_use,) = cursor.fetchone()
-                    self.waits.append(time.perf_counter() - start)
-                if in_use == 0:
-                    position += 1
-                else:
-                    time.sleep(self.pause)
-        finally:
-            connection.close()
-
-    def __enter__(self) -> CompanyLockProbe:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def max_ms(self) -> float:
-        return max(self.waits, default=0.0) * 1000
 
 
 # --- Children ----------------------------------------------------------------------------------
