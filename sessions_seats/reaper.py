@@ -171,7 +171,8 @@ def _end_expired(now: datetime.datetime, size: int) -> Iterator[Ended]:
         # Counted first, in one pass over the open sessions. Asked at once for the first batch
         # in id order, the planner may probe the session table once per open session, expecting
         # to fill the batch early; when few or none are gone, as in most runs, it reads them all
-        # that way. A few are then ended by id.
+        # that way. A few are then ended by id: a gone session does not come back (an expired
+        # one is never loaded again; a browser that returns gets a new key).
         count = gone.count()
         if 0 < count <= size:
             gone = _open_sessions().filter(pk__in=among(list(gone.values_list("pk", flat=True))))
