@@ -16,7 +16,8 @@ transaction:
 4. `signals.seat_sessions_ended` is sent once the transaction commits.
 
 Reading the candidates inside the statement that ends them saves a round trip and a second look-up
-of every row per batch: the batch costs about what the same rows cost a single whole-table UPDATE.
+of every row per batch: ending the rows by tuple id then costs about what a whole-table UPDATE of
+them does, and what a batch adds is reading and locking its candidates and checking its seats.
 
 Why each guarantee holds:
 
@@ -43,8 +44,8 @@ Why each guarantee holds:
   sees both ended and releases it, with its own session's reason.
 - **No deadlock.** Companies are locked before seats (the counter's triggers of migrations 0010
   and 0012 update the company row when a seat is released, and find it locked already), all of a
-  batch's companies in one statement in id order, as `releases._lock_companies_of` does for every
-  other release. Statement 3 updates seats while holding every company concerned; the only
+  batch's companies in one statement in id order, with `releases.lock_companies` as every other
+  release does. Statement 3 updates seats while holding every company concerned; the only
   writers of a seat that do not take its company first (the forced-logout countdown) wait for
   nothing else.
 - **Counters stay right.** The release is an UPDATE of `released_at`, which the triggers count.
@@ -65,7 +66,7 @@ from common.id_sets import id_array
 
 from . import django_sessions
 from .models import SeatSession
-from .releases import Ended
+from .releases import Ended, lock_companies
 from .signals import announce_ended
 
 # "Still open" is written `end_reason = ''` and `release_reason = ''`, which the check constraints
@@ -107,11 +108,6 @@ _DELETE_DJANGO_SESSIONS = f""",
 # primary key. No other transaction can change a row this statement holds locked, so the id still
 # points at it; `end_reason = ''` is checked all the same, and RETURNING says what really ended.
 _ROW_VERSION = RawSQL(f'"{SeatSession._meta.db_table}".ctid', ())
-
-_LOCK_COMPANIES = """
-    SELECT id FROM accounts_company WHERE id = ANY(%(ids)s::bigint[])
-    ORDER BY id FOR NO KEY UPDATE
-"""
 
 # OFFSET 0 keeps the NOT EXISTS a subquery probed once per seat (through the seat's index on
 # seat sessions) instead of an anti-join over every open session.
@@ -170,8 +166,7 @@ def end_next_batch(
             return Batch(last_read, Ended([], []))
         if not plain_table:
             django_sessions.delete_sessions(session_keys)
-        cursor.execute(_LOCK_COMPANIES, {"ids": id_array(companies)})
-        cursor.fetchall()
+        lock_companies(companies)
         cursor.execute(
             _RELEASE_EMPTIED_SEATS, {"ids": id_array(seats), "now": now, "reason": reason}
         )

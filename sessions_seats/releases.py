@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company, User
@@ -132,15 +133,20 @@ def end_surplus_seats(
         return end_seats(ids, EndReason.LICENSE, now=now)
 
 
-def _lock_companies_of(seat_ids: Collection[int]) -> None:
-    """Lock the rows of the companies these seats belong to, in id order (see the module's
-    docstring); a transaction that holds them already passes straight through."""
+def lock_companies(company_ids: Collection[int] | QuerySet[Any, Any]) -> None:
+    """Lock the rows of these companies, in id order (see the module's docstring); a
+    transaction that holds them already passes straight through."""
     list(
         Company.objects.select_for_update(no_key=True)
-        .filter(pk__in=Seat.objects.filter(pk__in=seat_ids).values("company_id"))
+        .filter(pk__in=company_ids)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _lock_companies_of(seat_ids: Collection[int]) -> None:
+    """Lock the rows of the companies these seats belong to, before the seats themselves."""
+    lock_companies(Seat.objects.filter(pk__in=seat_ids).values("company_id"))
 
 
 def _release_emptied_seats(seat_ids: set[int], reason: str, now: datetime.datetime) -> list[int]:
