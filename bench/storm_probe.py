@@ -11,7 +11,7 @@ import contextlib
 import os
 import statistics
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,10 +41,13 @@ class SeatSampler:
     _meter: CpuMeter | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _backend_pid: int | None = None
+    _started: threading.Event = field(default_factory=threading.Event)
 
     def __enter__(self) -> SeatSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+        self._started.wait(timeout=10)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -54,7 +57,8 @@ class SeatSampler:
 
     @contextlib.contextmanager
     def metering(self) -> Iterator[CpuMeter]:
-        meter = CpuMeter(self.web_pids)
+        # This thread's connection and the sampler's own are the bench's, not the web workers'.
+        meter = CpuMeter(self.web_pids, observers={own_backend_pid(), self._backend_pid})
         self._meter = meter
         try:
             yield meter
@@ -66,6 +70,8 @@ class SeatSampler:
         from django.db import connection
 
         try:
+            self._backend_pid = own_backend_pid()
+            self._started.set()
             while not self._stop.is_set():
                 self.samples.append(read_sample(self.company_id, self.phase))
                 meter = self._meter
@@ -75,6 +81,7 @@ class SeatSampler:
         except BaseException as error:  # reported by the caller: a silent sampler proves nothing
             self.error = error
         finally:
+            self._started.set()
             connection.close()
 
     def of(self, phase: str) -> list[Sample]:
@@ -168,9 +175,21 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def database_backends() -> list[int]:
-    """Process ids of the server processes of this database's client connections (PostgreSQL);
-    autovacuum's workers, which also show up here, are others' work."""
+def own_backend_pid() -> int | None:
+    """The server process of this thread's database connection (PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def database_backends(observers: Collection[int | None] = ()) -> list[int]:
+    """Process ids of the server processes of this database's client connections (PostgreSQL),
+    but for this thread's and the `observers'`: the bench's own. Autovacuum's workers, which are
+    others' work, are no client connections."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -180,7 +199,7 @@ def database_backends() -> list[int]:
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
             " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [pid for (pid,) in cursor.fetchall() if pid not in observers]
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -198,9 +217,15 @@ class CpuMeter:
     read whenever the sampler polls, so one that exits loses at most a polling interval, and one
     that starts during the wave counts from zero."""
 
-    def __init__(self, web_pids: list[int]) -> None:
+    def __init__(self, web_pids: list[int], observers: Collection[int | None] = ()) -> None:
+        # The bench's own connections are left out wherever the backends are listed: a poll runs
+        # in another thread than this, and would otherwise count this thread's connection, which
+        # is missing from the first reading, from zero, all its CPU since it was opened included.
+        self._observers = frozenset(observers)
         self._web = {pid: _process_cpu(pid) or 0.0 for pid in web_pids}
-        self._db_first = {pid: _process_cpu(pid) or 0.0 for pid in database_backends()}
+        self._db_first = {
+            pid: _process_cpu(pid) or 0.0 for pid in database_backends(self._observers)
+        }
         self._db_last = dict(self._db_first)
         self._lock = threading.Lock()
         self._self = sum(os.times()[:2])
@@ -208,7 +233,7 @@ class CpuMeter:
         self.web = self.db = self.client = self.machine_busy = 0.0
 
     def poll(self, pids: list[int] | None = None) -> None:
-        for pid in database_backends() if pids is None else pids:
+        for pid in database_backends(self._observers) if pids is None else pids:
             now = _process_cpu(pid)
             if now is not None:
                 with self._lock:
@@ -216,7 +241,7 @@ class CpuMeter:
                     self._db_last[pid] = now
 
     def stop(self) -> None:
-        self.poll(list(self._db_last) + database_backends())
+        self.poll(list(self._db_last) + database_backends(self._observers))
         self.web = sum((_process_cpu(p) or b) - b for p, b in self._web.items())
         with self._lock:
             self.db = sum(last - self._db_first[pid] for pid, last in self._db_last.items())
