@@ -38,7 +38,14 @@ import sys
 import time
 from pathlib import Path
 
-from .common import BENCH_DB_ENV, log, make_company, make_users, password_hash
+from .common import (
+    BENCH_DB_ENV,
+    log,
+    make_company,
+    make_users,
+    password_hash,
+    vacuum_analyze,
+)
 from .reaping_instruments import CompanyLockProbe, RssSampler
 
 USERS_PER_COMPANY = 1000
@@ -130,14 +137,6 @@ def analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def vacuum_analyze() -> None:
-    """Dead row versions of the previous run cleared, statistics fresh: each child starts alike."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
 
 
 # --- Children ----------------------------------------------------------------------------------
@@ -298,8 +297,7 @@ def _floor_and_reap(
         "alternately, each on a fresh copy of one seeded database"
     )
     seed_idle_sessions(n, tag)
-    if vendor == "postgresql":
-        vacuum_analyze()
+    vacuum_analyze()
     seeded = os.environ[BENCH_DB_ENV]
     floors, reaps = [], []
     for _ in range(ROUNDS):
@@ -329,16 +327,14 @@ def measure(n: int, small: int, vendor: str) -> dict[str, object]:
 
     log(f"reaper at {small:,} idle sessions")
     seed_idle_sessions(small, f"r{small}")
-    if vendor == "postgresql":
-        vacuum_analyze()
+    vacuum_analyze()
     little = _reap(small, f"r{small}")
     floors, reaps, beside_sign_ins = _floor_and_reap(n, vendor)
 
     log(f"clearsessions at {n:,} expired sessions")
     Session.objects.all().delete()
     seed_expired_sessions(n)
-    if vendor == "postgresql":
-        vacuum_analyze()
+    vacuum_analyze()
     clear = run_child("clearsessions")
     log(f"  deleted {clear['deleted']:,} in {clear['seconds']:.2f} s")
     if clear["deleted"] != n:
