@@ -21,7 +21,15 @@ import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 
-from .common import PASSWORD, log, make_company, make_users, median_ms, vacuum_analyze
+from .common import (
+    PASSWORD,
+    log,
+    make_company,
+    make_users,
+    median_ms,
+    sign_out,
+    vacuum_analyze,
+)
 
 LOGIN = "/accounts/login/"
 DJANGO_LOGIN = "/bench/django-login/"
@@ -124,21 +132,11 @@ def _hold_seats(company, count: int, tag: str) -> None:
     )
 
 
-def _sign_out_held(*companies) -> None:
-    """The held seats end, untimed: a later figure of the run (the reaper's) must not meet them."""
-    from sessions_seats.models import EndReason, SeatSession
-    from sessions_seats.services import end_sessions
-
-    held = list(
-        SeatSession.objects.open().filter(seat__company__in=companies).values_list("pk", flat=True)
-    )
-    for start in range(0, len(held), 5000):
-        end_sessions(held[start : start + 5000], EndReason.LOGOUT)
-
-
 def measure_cost_by_size(rounds: int) -> dict[str, object]:
     """The claim's lock hold at a company holding 20,000 seats vs one holding 20, interleaved."""
     from django.test import Client
+
+    from sessions_seats.models import SeatSession
 
     small = make_company("bench-claims-small", SMALL + rounds + 1)
     large = make_company("bench-claims-large", LARGE + rounds + 1)
@@ -162,7 +160,8 @@ def measure_cost_by_size(rounds: int) -> dict[str, object]:
                 _timed_post(client, LOGIN, {"username": user.email, "password": PASSWORD})
                 by_size[size].append(holds[-1])
                 client.post(LOGOUT)
-    _sign_out_held(small, large)
+    # The held seats end: a later figure of the run (the reaper's) must not meet them.
+    sign_out(SeatSession.objects.open().filter(seat__company__in=[small, large]))
     at_small, at_large = median_ms(by_size[SMALL]), median_ms(by_size[LARGE])
     return {
         "claim_lock_hold_ms_at_20": round(at_small, 3),

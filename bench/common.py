@@ -208,6 +208,17 @@ def vacuum_analyze() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+def sign_out(seat_sessions, batch: int = 1000) -> None:
+    """End these open seat sessions through the engine, untimed, a batch per transaction: their
+    seats are released and the counters follow, as when people sign out."""
+    from sessions_seats.models import EndReason
+    from sessions_seats.services import end_sessions
+
+    ids = list(seat_sessions.values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        end_sessions(ids[start : start + batch], EndReason.LOGOUT)
+
+
 # --- Seeding -----------------------------------------------------------------------------------
 
 

@@ -184,12 +184,9 @@ def _sign_everyone_out() -> None:
     from django.contrib.sessions.models import Session
     from django.db import connection
 
-    from sessions_seats.models import EndReason, Seat, SeatSession
-    from sessions_seats.services import end_sessions
+    from sessions_seats.models import Seat, SeatSession
 
-    open_ids = list(SeatSession.objects.open().values_list("pk", flat=True))
-    for i in range(0, len(open_ids), 1000):
-        end_sessions(open_ids[i : i + 1000], EndReason.LOGOUT)
+    common.sign_out(SeatSession.objects.open())
     # The bench runs the database store (checked), where deleting rows ends the sessions:
     # LoginView's sessions have no seat session for the engine to end.
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"

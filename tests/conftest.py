@@ -180,6 +180,4 @@ def company_admin(company) -> User:
 @pytest.fixture
 def admin_client(company_admin) -> Client:
     """The company admin, signed in through the sign-in page (holding one of the seats)."""
-    client = Client()
-    assert sign_in(client, company_admin).status_code == 302
-    return client
+    return signed_in_client(company_admin)
